@@ -1,0 +1,144 @@
+"""Shared input checks and conversions.
+
+Every public function validates through here so that messages are uniform: they name
+the argument, say what was received and what was expected.  Kernels never raise for
+user errors.
+"""
+import numbers
+
+import numpy as np
+
+
+def float_dtype_for(dtype):
+    """The float dtype an array of ``dtype`` is computed in: float32 stays float32,
+    float16 becomes float32, everything else float64."""
+    dtype = np.dtype(dtype)
+    if dtype in (np.float16, np.float32):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def check_array(x, name, *, allow_bool=True):
+    """Return ``x`` as an ndarray of a real numeric dtype, or raise TypeError."""
+    if x is None:
+        raise TypeError(f"{name} must be an array, got None")
+    arr = np.asarray(x)
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} has complex dtype {arr.dtype}; expected a real "
+                        "integer or float array (take .real or np.abs first)")
+    if kind not in "biuf" or (kind == "b" and not allow_bool):
+        raise TypeError(f"{name} has unsupported dtype {arr.dtype}; expected an "
+                        "integer or float array")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least "
+                         "one pixel")
+    return arr
+
+
+def check_finite(arr, name):
+    """Raise ValueError if a float array holds NaN or inf."""
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{name} contains {bad} values; replace them (e.g. with "
+                         "np.nan_to_num) or exclude them with a mask")
+
+
+def to_float(arr, name="image"):
+    """Convert an image to float following the library's dtype policy.
+
+    Floats are taken as given (float32 stays float32, float16 becomes float32, other
+    floats float64).  Unsigned integers are scaled by their dtype's range to [0, 1],
+    signed integers to [-1, 1], booleans to {0, 1}.  Always returns a new array, so
+    callers may modify the result in place without touching the user's input.
+    """
+    arr = check_array(arr, name)
+    if arr.dtype.kind == "f":
+        out = arr.astype(float_dtype_for(arr.dtype), copy=True)
+        check_finite(out, name)
+        return out
+    if arr.dtype.kind == "b":
+        return arr.astype(np.float64)
+    info = np.iinfo(arr.dtype)
+    return arr.astype(np.float64) / float(info.max)
+
+
+def spatial_image(image, channel_axis, name="image", spatial_ndims=(2, 3)):
+    """Validate ``image`` and move its channel axis last.
+
+    Returns ``(array, has_channels)``: the array has shape ``(*spatial, C)`` when
+    ``channel_axis`` is not None, else ``spatial``; its dtype is untouched.
+    """
+    arr = check_array(image, name)
+    if channel_axis is None:
+        if arr.ndim not in spatial_ndims:
+            raise ValueError(
+                f"{name} has {arr.ndim} dimensions with channel_axis=None; expected "
+                f"{_or(spatial_ndims)} spatial dimensions")
+        return arr, False
+    if not isinstance(channel_axis, numbers.Integral):
+        raise TypeError(f"channel_axis must be an int or None, got "
+                        f"{type(channel_axis).__name__}")
+    if not -arr.ndim <= channel_axis < arr.ndim:
+        raise ValueError(f"channel_axis={channel_axis} is out of range for {name} "
+                         f"with {arr.ndim} dimensions (shape {arr.shape})")
+    if arr.ndim == 2:
+        raise ValueError(f"{name} is 2-D but channel_axis={channel_axis}; pass "
+                         "channel_axis=None for a grayscale image")
+    if arr.ndim - 1 not in spatial_ndims:
+        raise ValueError(
+            f"{name} has shape {arr.shape}: {arr.ndim - 1} spatial dimensions plus "
+            f"channel axis {channel_axis}; expected {_or(spatial_ndims)} spatial "
+            "dimensions")
+    arr = np.moveaxis(arr, channel_axis, -1)
+    if arr.shape[-1] < 1:
+        raise ValueError(f"{name} has no channels (shape {arr.shape})")
+    return arr, True
+
+
+def check_mask(mask, shape, name="mask"):
+    """Return ``mask`` as a C-contiguous bool array of ``shape``, or raise."""
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.dtype.kind not in "biu":
+        raise TypeError(f"{name} must be a boolean (or 0/1 integer) array, got dtype "
+                        f"{m.dtype}")
+    if m.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {m.shape} but the image's spatial shape "
+                         f"is {tuple(shape)}; they must match")
+    m = np.ascontiguousarray(m != 0)
+    if not m.any():
+        raise ValueError(f"{name} selects no pixels; pass mask=None to use the whole "
+                         "image")
+    return m
+
+
+def check_positive(value, name, *, integer=False, allow_zero=False):
+    """Return ``value`` if it is a positive (or non-negative) finite number."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if integer else "a number"
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def check_spacing(spacing, ndim, name="spacing"):
+    """Return ``spacing`` as a float64 array of ``ndim`` positive entries."""
+    if spacing is None:
+        return np.ones(ndim)
+    sp = np.asarray(spacing, dtype=np.float64).ravel()
+    if sp.size != ndim:
+        raise ValueError(f"{name} has {sp.size} entries but the image has {ndim} "
+                         "spatial dimensions")
+    if not np.all(np.isfinite(sp)) or np.any(sp <= 0):
+        raise ValueError(f"{name} entries must be finite and > 0, got {sp.tolist()}")
+    return sp
+
+
+def _or(values):
+    values = [str(v) for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
