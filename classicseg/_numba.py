@@ -17,7 +17,8 @@ FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 def jit(func=None, *, parallel=False, fastmath=True):
     """``numba.njit`` with classicseg's settings (cache, nogil, safe fastmath)."""
     options = dict(cache=True, nogil=True, parallel=parallel,
-                   fastmath=FASTMATH if fastmath else False, error_model="numpy")
+                   fastmath=set(FASTMATH) if fastmath else False,
+                   error_model="numpy")
     if func is None:
         return lambda f: numba.njit(**options)(f)
     return numba.njit(**options)(func)
