@@ -82,7 +82,7 @@ def spatial_image(image, channel_axis, name="image", spatial_ndims=(2, 3)):
     if not -arr.ndim <= channel_axis < arr.ndim:
         raise ValueError(f"channel_axis={channel_axis} is out of range for {name} "
                          f"with {arr.ndim} dimensions (shape {arr.shape})")
-    if arr.ndim == 2:
+    if arr.ndim == 2 and 1 not in spatial_ndims:
         raise ValueError(f"{name} is 2-D but channel_axis={channel_axis}; pass "
                          "channel_axis=None for a grayscale image")
     if arr.ndim - 1 not in spatial_ndims:
@@ -94,6 +94,14 @@ def spatial_image(image, channel_axis, name="image", spatial_ndims=(2, 3)):
     if arr.shape[-1] < 1:
         raise ValueError(f"{name} has no channels (shape {arr.shape})")
     return arr, True
+
+
+def check_channels(arr, name, allowed):
+    """Raise ValueError unless the last (channel) axis of ``arr`` has a size in
+    ``allowed``."""
+    if arr.shape[-1] not in allowed:
+        raise ValueError(f"{name} has {arr.shape[-1]} channels (shape {arr.shape} "
+                         f"with channels last); expected {_or(allowed)} channels")
 
 
 def check_mask(mask, shape, name="mask"):
@@ -142,3 +150,23 @@ def check_spacing(spacing, ndim, name="spacing"):
 def _or(values):
     values = [str(v) for v in values]
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def check_label_map(labels, name):
+    """Return ``labels`` as a non-empty integer (or bool) ndarray, or raise.
+
+    Float label maps are refused rather than silently truncated.
+    """
+    arr = check_array(labels, name)
+    if arr.dtype.kind == "f":
+        raise TypeError(f"{name} has float dtype {arr.dtype}; label maps must be "
+                        "integer arrays (convert with .astype(np.int32) if the values "
+                        "are whole numbers)")
+    return arr
+
+
+def check_same_shape(a, b, name_a, name_b):
+    """Raise ValueError unless arrays ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} has shape {a.shape} but {name_b} has shape "
+                         f"{b.shape}; they must match")
