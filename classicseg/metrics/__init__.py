@@ -1,2 +1,5 @@
 """Segmentation metrics with the same meaning as the deep-learning and benchmark references."""
 from ._contingency import Contingency, contingency  # noqa: F401
+from .superpixel import (SuperpixelMetrics, achievable_segmentation_accuracy,  # noqa: F401
+                         boundary_recall, compactness, explained_variation,
+                         superpixel_metrics, undersegmentation_error)
