@@ -3,3 +3,7 @@ from ._contingency import Contingency, contingency  # noqa: F401
 from .superpixel import (SuperpixelMetrics, achievable_segmentation_accuracy,  # noqa: F401
                          boundary_recall, compactness, explained_variation,
                          superpixel_metrics, undersegmentation_error)
+from .partition import (AdaptedRandError, PartitionAccumulator,  # noqa: F401
+                        PartitionMetrics, adapted_rand_error, partition_metrics,
+                        probabilistic_rand_index, segmentation_covering,
+                        variation_of_information)

@@ -108,6 +108,16 @@ def contingency(labels_a, labels_b, *, mask=None):
     return _table(ia, ua, sa, ib, ub, sb)
 
 
+def label_list(labels_true, name="labels_true"):
+    """One label map, or a list/tuple of them (several annotators), as a list."""
+    if isinstance(labels_true, (list, tuple)):
+        if not labels_true:
+            raise ValueError(f"{name} is an empty list; give at least one ground truth")
+        if isinstance(labels_true[0], np.ndarray) or np.ndim(labels_true[0]) >= 2:
+            return list(labels_true)
+    return [labels_true]
+
+
 def relabel(flat):
     """Map a 1-D integer array to ``0..K-1`` in ascending label order.
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._numba import jit
 from .._validate import check_array, check_label_map, check_positive, check_same_shape
-from ._contingency import _table, relabel
+from ._contingency import _table, label_list, relabel
 
 
 class SuperpixelMetrics(NamedTuple):
@@ -55,17 +55,6 @@ def _indexed(labels, name):
     arr = _labels_2d(labels, name)
     idx, uniq, sizes = relabel(arr.ravel())
     return idx.reshape(arr.shape), uniq, sizes
-
-
-def _gt_list(labels_true):
-    """One label map or a sequence of them -> non-empty list."""
-    if isinstance(labels_true, (list, tuple)):
-        if not labels_true:
-            raise ValueError("labels_true is an empty list; give at least one ground "
-                             "truth")
-        if np.ndim(labels_true[0]) >= 2:
-            return list(labels_true)
-    return [labels_true]
 
 
 def boundary_recall(labels_true, labels_pred, *, tolerance=2):
@@ -273,7 +262,7 @@ def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2):
 def _pairs(labels_true, pred_idx, uniq, sizes):
     """(contingency table with superpixels as rows, GT index map) for each GT."""
     out = []
-    for gt in _gt_list(labels_true):
+    for gt in label_list(labels_true):
         gt = check_label_map(gt, "labels_true")
         check_same_shape(gt, pred_idx, "labels_true", "labels_pred")
         gi, gu, gs = relabel(gt.ravel())
