@@ -7,3 +7,5 @@ from .partition import (AdaptedRandError, PartitionAccumulator,  # noqa: F401
                         PartitionMetrics, adapted_rand_error, partition_metrics,
                         probabilistic_rand_index, segmentation_covering,
                         variation_of_information)
+from .semantic import (ConfusionMatrix, SemanticMetrics, confusion_matrix, dice,  # noqa: F401
+                       miou, pixel_accuracy, semantic_metrics)
