@@ -86,6 +86,77 @@ def _add_evaluate_panoptic(ev):
 
 def _add_evaluate_bsds(ev):
     """`classicseg evaluate bsds` (owned by the metrics work)."""
+    p = ev.add_parser(
+        "bsds", help="BSDS500 region benchmark (Covering/PRI/VoI ODS/OIS, boundary F) "
+                     "of a method over a parameter sweep",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="method flag to sweep, e.g. n=100,200,400 (repeat for a grid); "
+                        "without it the flags' values are the only setting")
+    p.add_argument("--split", default="val", help="BSDS500 split")
+    p.add_argument("--limit", type=int, default=None, help="score the first K images")
+    p.add_argument("--data-root", default=None,
+                   help="folder holding bsds500/ (None: $CLASSICSEG_DATA, else "
+                        "../shared/data)")
+    p.add_argument("--images-dir", default=None,
+                   help="folder of <id>.jpg (with --gt-dir, instead of --data-root)")
+    p.add_argument("--gt-dir", default=None, help="folder of BSDS <id>.mat ground truth")
+    p.add_argument("--no-boundary", action="store_true",
+                   help="skip boundary F (the slower part)")
+    p.add_argument("--json", default=None, metavar="PATH",
+                   help="also write the result as JSON")
+    _add_method_flags(p)
+    p.set_defaults(handler=_cmd_evaluate_bsds)
+
+
+def _parse_sweep(specs, args):
+    """['n=100,200', ...] -> {'n': [100, 200], ...}, typed like the flags' defaults."""
+    sweep = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        dest = name.strip().lstrip("-").replace("-", "_")
+        if not sep or not values or dest in ("method", "sweep") or not hasattr(args, dest):
+            raise ValueError(f"--sweep {spec!r}: expected NAME=V1,V2,... with NAME a "
+                             "method flag such as n or compactness")
+        default = getattr(args, dest)
+        kind = type(default) if default is not None else str
+        if kind is bool:
+            kind = lambda v: v.lower() in ("1", "true", "yes")  # noqa: E731
+        try:
+            sweep[dest] = [kind(v) for v in values.split(",")]
+        except ValueError as exc:
+            raise ValueError(f"--sweep {spec!r}: {exc}") from None
+    return sweep
+
+
+def _cmd_evaluate_bsds(args):
+    import json
+
+    from .metrics.bsds import bsds_region_benchmark
+
+    try:
+        sweep = _parse_sweep(args.sweep, args)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    run = SEGMENTERS[args.method]
+
+    def segment(image, **setting):
+        return run(image, argparse.Namespace(**{**vars(args), **setting}))
+
+    try:
+        res = bsds_region_benchmark(
+            segment, sweep, args.images_dir, args.gt_dir, root=args.data_root,
+            split=args.split, limit=args.limit, boundary=not args.no_boundary,
+            progress=sys.stderr.isatty())
+    except (FileNotFoundError, ValueError) as exc:
+        log.error("%s", exc)
+        return 1
+    sys.stdout.write(f"method: {args.method}\n{res.table()}\n")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"method": args.method, **res.to_dict()}, f, indent=1)
+    return 0
 
 
 # --------------------------------------------------------------------- entry

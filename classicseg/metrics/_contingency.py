@@ -71,12 +71,13 @@ def contingency(labels_a, labels_b, *, mask=None):
 
     Notes
     -----
-    Each map is relabelled to ``0..K-1`` through a dense lookup table when its label
-    range is at most a few times the pixel count, otherwise through ``np.unique``.  The
-    pairs are counted in a dense ``Ka x Kb`` array when that is no larger than about
-    ``2 N``, otherwise by grouping pixels on their ``a`` index (a counting sort) and
-    counting each group's ``b`` indices in a scratch row: O(N + Ka + Kb) time and
-    memory either way.
+    ``labels_a`` is relabelled to ``0..K-1`` through a dense lookup table when its
+    label range is at most a few times the pixel count, otherwise through
+    ``np.unique``.  The pairs are counted straight into a dense ``Ka x range(b)`` array
+    when that is no larger than about ``2 N`` (one pass; runs of equal pixels are
+    counted at once), otherwise ``labels_b`` is relabelled too and pixels are grouped
+    on their ``a`` index (a counting sort) and each group's ``b`` indices counted in a
+    scratch row: O(N + Ka + Kb) time and memory either way.
 
     Examples
     --------
@@ -103,9 +104,7 @@ def contingency(labels_a, labels_b, *, mask=None):
                              f"shape {np.shape(labels_a)}; they must match")
         m = m.ravel() != 0
         a, b = a[m], b[m]
-    ia, ua, sa = relabel(a)
-    ib, ub, sb = relabel(b)
-    return _table(ia, ua, sa, ib, ub, sb)
+    return table_with(*relabel(a), b)
 
 
 def label_list(labels_true, name="labels_true"):
@@ -118,6 +117,14 @@ def label_list(labels_true, name="labels_true"):
     return [labels_true]
 
 
+def _int64_range(flat):
+    """``(flat as int64, min, max)``, or None when int64 cannot hold the labels."""
+    if flat.dtype.kind == "u" and flat.dtype.itemsize == 8 and flat.max() > _INT64_MAX:
+        return None
+    flat = np.ascontiguousarray(flat, dtype=np.int64)
+    return flat, int(flat.min()), int(flat.max())  # Python ints: spans cannot overflow
+
+
 def relabel(flat):
     """Map a 1-D integer array to ``0..K-1`` in ascending label order.
 
@@ -128,44 +135,85 @@ def relabel(flat):
     n = flat.size
     if n == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if flat.dtype.kind == "u" and flat.dtype.itemsize == 8 and flat.max() > _INT64_MAX:
-        uniq, inv, sizes = np.unique(flat, return_inverse=True, return_counts=True)
-        return inv.astype(np.int32).ravel(), uniq, sizes.astype(np.int64)
-    flat = np.ascontiguousarray(flat, dtype=np.int64)
-    lo, hi = int(flat.min()), int(flat.max())
-    if hi - lo <= 4 * n + 1024:  # Python ints: no overflow for huge spans
-        return _dense_relabel(flat, lo, hi - lo + 1)
+    rng = _int64_range(flat)
+    if rng is not None and rng[2] - rng[1] <= 4 * n + 1024:
+        return _dense_relabel(rng[0], rng[1], rng[2] - rng[1] + 1)
     uniq, inv, sizes = np.unique(flat, return_inverse=True, return_counts=True)
     return inv.astype(np.int32).ravel(), uniq, sizes.astype(np.int64)
+
+
+def table_with(ia, ua, sa, b):
+    """Contingency of a relabelled map (the output of :func:`relabel`) with a raw
+    flat label array ``b``.
+
+    When ``b``'s label range is small, pairs are counted straight into a dense
+    ``Ka x range`` table (one pass, no relabelling of ``b``): the common case of a
+    segmentation against annotators with a few dozen labels each.
+    """
+    rng = _int64_range(b) if b.size else None
+    if rng is not None:
+        span = rng[2] - rng[1] + 1
+        if ua.size * span <= 2 * b.size + 4096:
+            rows, cols, counts, ub, sb = _pairs_direct(ia, ua.size, rng[0], rng[1], span)
+            return Contingency(ua, ub, rows, cols, counts, sa, sb, int(b.size))
+    return _table(ia, ua, sa, *relabel(b))
 
 
 def _table(ia, ua, sa, ib, ub, sb):
     """Contingency of two relabelled maps (outputs of :func:`relabel`)."""
     ka, kb = ua.size, ub.size
     if ka * kb <= 2 * ia.size + 4096:
-        rows, cols, counts = _pairs_dense(ia, ib, ka, kb)
+        rows, cols, counts, _, _ = _pairs_direct(ia, ka, ib, 0, kb)
     else:
         rows, cols, counts = _pairs_grouped(ia, ib, ka, kb)
     return Contingency(ua, ub, rows, cols, counts, sa, sb, int(ia.size))
 
 
 @jit
-def _dense_relabel(flat, lo, span):
-    sizes_full = np.zeros(span, np.int64)
-    for i in range(flat.size):
-        sizes_full[flat[i] - lo] += 1
-    lut = np.empty(span, np.int32)
+def _rl_count(a, scale, b, lo, size):
+    """Histogram of the keys ``a[i] * scale + b[i] - lo`` (in ``0..size-1``).
+
+    Counted by runs: neighbouring pixels mostly share a key, and repeated increments
+    of one bin would stall on store-to-load forwarding.
+    """
+    hist = np.zeros(size, np.int64)
+    if a.size == 0:
+        return hist
+    cur = np.int64(a[0]) * scale + b[0] - lo
+    run = 0
+    for i in range(a.size):
+        key = np.int64(a[i]) * scale + b[i] - lo
+        if key != cur:
+            hist[cur] += run
+            cur = key
+            run = 0
+        run += 1
+    hist[cur] += run
+    return hist
+
+
+@jit
+def _compress(counts, lo):
+    """Present values of a histogram over ``lo..``: (lookup value -> 0..K-1, the
+    values, their counts)."""
+    lut = np.empty(counts.size, np.intp)
     k = 0
-    for v in range(span):
+    for v in range(counts.size):
         lut[v] = k
-        if sizes_full[v] > 0:
+        if counts[v] > 0:
             k += 1
-    uniq = np.empty(k, np.int64)
+    values = np.empty(k, np.int64)
     sizes = np.empty(k, np.int64)
-    for v in range(span):
-        if sizes_full[v] > 0:
-            uniq[lut[v]] = v + lo
-            sizes[lut[v]] = sizes_full[v]
+    for v in range(counts.size):
+        if counts[v] > 0:
+            values[lut[v]] = v + lo
+            sizes[lut[v]] = counts[v]
+    return lut, values, sizes
+
+
+@jit
+def _dense_relabel(flat, lo, span):
+    lut, uniq, sizes = _compress(_rl_count(flat, 0, flat, lo, span), lo)
     out = np.empty(flat.size, np.int32)
     for i in range(flat.size):
         out[i] = lut[flat[i] - lo]
@@ -173,25 +221,31 @@ def _dense_relabel(flat, lo, span):
 
 
 @jit
-def _pairs_dense(ia, ib, ka, kb):
-    dense = np.zeros(ka * kb, np.int64)
-    for i in range(ia.size):
-        dense[np.int64(ia[i]) * kb + ib[i]] += 1
+def _pairs_direct(ia, ka, b, lo, span):
+    """Pairs of relabelled ``ia`` (0..ka-1) and raw ``b`` (lo..lo+span-1) through a
+    dense ``ka x span`` table; also returns ``b``'s present labels and sizes."""
+    dense = _rl_count(ia, span, b, lo, ka * span)
+    colsum = np.zeros(span, np.int64)
     nnz = 0
-    for c in range(dense.size):
-        if dense[c] > 0:
-            nnz += 1
+    for r in range(ka):
+        for v in range(span):
+            c = dense[r * span + v]
+            colsum[v] += c
+            nnz += 1 if c > 0 else 0
+    lut, labels_b, sizes_b = _compress(colsum, lo)
     rows = np.empty(nnz, np.intp)
     cols = np.empty(nnz, np.intp)
     counts = np.empty(nnz, np.int64)
     k = 0
-    for c in range(dense.size):
-        if dense[c] > 0:
-            rows[k] = c // kb
-            cols[k] = c % kb
-            counts[k] = dense[c]
-            k += 1
-    return rows, cols, counts
+    for r in range(ka):
+        for v in range(span):
+            c = dense[r * span + v]
+            if c > 0:
+                rows[k] = r
+                cols[k] = lut[v]
+                counts[k] = c
+                k += 1
+    return rows, cols, counts, labels_b, sizes_b
 
 
 @jit

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_label_map, check_same_shape
-from ._contingency import _table, label_list, relabel
+from ._contingency import label_list, relabel, table_with
 
 
 class PartitionMetrics(NamedTuple):
@@ -73,9 +73,9 @@ def _annotator_tables(labels_true, labels_pred, ignore_index):
         g = gt.ravel()
         if base is None:
             keep = g != ignore_index
-            tables.append(_table(*relabel(flat[keep]), *relabel(g[keep])))
+            tables.append(table_with(*relabel(flat[keep]), g[keep]))
         else:
-            tables.append(_table(*base, *relabel(g)))
+            tables.append(table_with(*base, g))
     return tables
 
 
@@ -126,6 +126,7 @@ class _ImageScores(NamedTuple):
     areas: list          # per annotator: area of each of its regions
     pri: float
     voi: float
+    n_pred: int          # distinct labels in the segmentation
 
 
 def _image_scores(labels_true, labels_pred, ignore_index=None):
@@ -136,7 +137,8 @@ def _image_scores(labels_true, labels_pred, ignore_index=None):
     total = float(sum(t.n for t in tables))
     return _ImageScores(cnt, total, best, areas,
                         float(np.mean([_rand_index(t) for t in tables])),
-                        float(np.mean([_voi(t) for t in tables])))
+                        float(np.mean([_voi(t) for t in tables])),
+                        int(tables[0].labels_a.size))
 
 
 def _ratio(cnt, total):
