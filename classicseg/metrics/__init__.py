@@ -10,3 +10,4 @@ from .partition import (AdaptedRandError, PartitionAccumulator,  # noqa: F401
 from .semantic import (ConfusionMatrix, SemanticMetrics, confusion_matrix, dice,  # noqa: F401
                        miou, pixel_accuracy, semantic_metrics)
 from .bsds import BSDSRegionResult, bsds_region_benchmark  # noqa: F401
+from .instance import CocoMaskAP, CocoMetrics, Instances, coco_mask_ap  # noqa: F401
