@@ -13,6 +13,11 @@
         (b) scikit-image's variation_of_information alone.  Segmentation and image
         loading are not timed.  First (compile) call reported apart.
 
+    python benchmarks/bench_bsds.py region [--limit K] [--no-boundary]
+        the full region benchmark (classicseg.metrics.bsds_region_benchmark) of
+        scikit-image's Felzenszwalb-Huttenlocher over a scale sweep, to compare with
+        the published BSDS500 row for F&H (test split; only val is available here).
+
 Data: ../shared/data/bsds500 (or $CLASSICSEG_DATA).
 """
 import argparse
@@ -112,6 +117,23 @@ def speed(args):
     print(f"first call (Numba compile or cache load): {cold * 1e3:.0f} ms")
 
 
+def region(args):
+    from skimage.segmentation import felzenszwalb
+
+    from classicseg.metrics import bsds_region_benchmark
+
+    def fh(image, scale):
+        return felzenszwalb(image, scale=scale, sigma=0.8, min_size=int(scale / 4) + 1)
+
+    t0 = time.perf_counter()
+    res = bsds_region_benchmark(fh, {"scale": [100, 200, 300, 500, 800, 1200]},
+                                limit=args.limit, boundary=not args.no_boundary)
+    print("scikit-image felzenszwalb(sigma=0.8, min_size=scale/4+1), BSDS500 val")
+    print(res.table())
+    print(f"wall {time.perf_counter() - t0:.0f} s: segmentation {res.seconds_segment:.0f} s"
+          f", scoring {res.seconds_metrics:.0f} s")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -124,6 +146,10 @@ def main(argv=None):
     sd.add_argument("--limit", type=int, default=30)
     sd.add_argument("--repeat", type=int, default=7)
     sd.set_defaults(run=speed)
+    rg = sub.add_parser("region")
+    rg.add_argument("--limit", type=int, default=None)
+    rg.add_argument("--no-boundary", action="store_true")
+    rg.set_defaults(run=region)
     args = p.parse_args(argv)
     args.run(args)
 

@@ -111,11 +111,14 @@ def _add_evaluate_bsds(ev):
 
 def _parse_sweep(specs, args):
     """['n=100,200', ...] -> {'n': [100, 200], ...}, typed like the flags' defaults."""
+    probe = argparse.ArgumentParser(add_help=False)
+    _add_method_flags(probe)
+    method_flags = {a.dest for a in probe._actions} - {"method"}
     sweep = {}
     for spec in specs:
         name, sep, values = spec.partition("=")
         dest = name.strip().lstrip("-").replace("-", "_")
-        if not sep or not values or dest in ("method", "sweep") or not hasattr(args, dest):
+        if not sep or not values or dest not in method_flags:
             raise ValueError(f"--sweep {spec!r}: expected NAME=V1,V2,... with NAME a "
                              "method flag such as n or compactness")
         default = getattr(args, dest)

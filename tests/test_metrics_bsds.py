@@ -166,6 +166,7 @@ def test_cli_evaluate_bsds_errors(tmp_path, fake_method, caplog):
     assert cli.main(base + ["--sweep", "nope=1,2"]) == 2
     assert "expected NAME=V1,V2" in caplog.text
     assert cli.main(base + ["--sweep", "n=a,b"]) == 2
+    assert cli.main(base + ["--sweep", "limit=1,2"]) == 2  # not a method flag
     assert cli.main(["evaluate", "bsds", "--method", "stripes", "--data-root",
                      str(tmp_path / "missing"), "--no-boundary"]) == 1
     assert "bsds500 not found" in caplog.text
