@@ -3,6 +3,9 @@ from ._contingency import Contingency, contingency  # noqa: F401
 from .superpixel import (SuperpixelMetrics, achievable_segmentation_accuracy,  # noqa: F401
                          boundary_recall, compactness, explained_variation,
                          superpixel_metrics, undersegmentation_error)
+from .boundary import (BoundaryAccumulator, BoundaryBenchmark, BoundaryPRF,  # noqa: F401
+                       boundaries_from_labels, boundary_ods_ois, boundary_pr_curve,
+                       boundary_prf)
 from .partition import (AdaptedRandError, PartitionAccumulator,  # noqa: F401
                         PartitionMetrics, adapted_rand_error, partition_metrics,
                         probabilistic_rand_index, segmentation_covering,
