@@ -1,0 +1,454 @@
+"""Label-map utilities shared by every segmenter.
+
+The label contract of classicseg: ``int32`` maps, segments numbered ``1..K`` without
+gaps, ``0`` for "no segment".  :func:`enforce_connectivity` makes every segment
+4-connected (6-connected in 3-D) and merges fragments that are too small;
+:func:`relabel_sequential` renumbers; :func:`adjust_segment_count` reaches an exact
+number of segments by merging the most similar small ones or splitting the largest.
+"""
+import heapq
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ._numba import jit
+from ._validate import check_array, check_mask, check_positive
+
+
+# ------------------------------------------------------------------ relabelling
+
+def relabel_sequential(labels):
+    """Renumber the positive labels of ``labels`` to ``1..K`` in order of value.
+
+    Labels ``<= 0`` become ``0``.  Returns a new ``int32`` array.
+
+    Examples
+    --------
+    >>> relabel_sequential(np.array([[5, 5, 0], [9, 2, 2]])).tolist()
+    [[2, 2, 0], [3, 1, 1]]
+    """
+    labels = check_array(labels, "labels", allow_bool=False)
+    if labels.dtype.kind == "f":
+        raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
+    positive = labels > 0
+    values = np.unique(labels[positive])
+    out = np.zeros(labels.shape, np.int32)
+    out[positive] = np.searchsorted(values, labels[positive]) + 1
+    return out
+
+
+# ------------------------------------------------------------------ connectivity
+
+_NO_FEATURES = np.zeros((0, 1, 1, 1), np.float32)
+
+
+def enforce_connectivity(labels, min_size=0, *, mask=None):
+    """Split segments into connected components and merge the small ones.
+
+    Every component (4-connected in 2-D, 6-connected in 3-D) of each label becomes
+    its own segment; components smaller than ``min_size`` pixels are merged into an
+    adjacent segment: the one met first in raster order, as in Achanta et al.'s SLIC
+    code.  A small component with no neighbour at all is kept.
+
+    Parameters
+    ----------
+    labels : (H, W) or (D, H, W) integer array
+        Input labels; pixels outside ``mask`` are ignored.
+    min_size : int
+        Components with fewer pixels are merged.
+    mask : bool array, optional
+        Pixels to label; outside it the result is 0.
+
+    Returns
+    -------
+    (H, W) or (D, H, W) int32 array with labels ``1..K`` in raster order of their
+    first pixel, every segment connected.
+
+    Examples
+    --------
+    >>> lab = np.array([[1, 1, 2, 1],
+    ...                 [1, 1, 1, 1]])
+    >>> enforce_connectivity(lab, min_size=2).tolist()
+    [[1, 1, 1, 1], [1, 1, 1, 1]]
+    >>> enforce_connectivity(lab, min_size=0).tolist()
+    [[1, 1, 2, 1], [1, 1, 1, 1]]
+    """
+    labels = check_array(labels, "labels", allow_bool=False)
+    if labels.ndim not in (2, 3):
+        raise ValueError(f"labels must be 2-D or 3-D, got {labels.ndim} dimensions")
+    check_positive(min_size, "min_size", integer=True, allow_zero=True)
+    mask = check_mask(mask, labels.shape) if mask is not None else None
+    vol = np.ascontiguousarray(labels.reshape((1,) * (3 - labels.ndim) + labels.shape),
+                               dtype=np.int64)
+    m = np.ones(vol.shape, np.bool_) if mask is None else mask.reshape(vol.shape)
+    return _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES).reshape(labels.shape)
+
+
+@jit
+def _find(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@jit
+def _union(parent, a, b):
+    """Join the sets of a and b; the smaller root wins, so a root is the first
+    element of its set in raster order."""
+    a = _find(parent, a)
+    b = _find(parent, b)
+    if a != b:
+        parent[max(a, b)] = min(a, b)
+
+
+@jit
+def _label_runs(labels, mask):
+    """Maximal runs of equal label along x inside the mask, in raster order.
+
+    Returns (row_start, x0, x1, value): the runs of row r = z * Y + y are
+    row_start[r]:row_start[r + 1], covering x0 <= x < x1."""
+    Z, Y, X = labels.shape
+    n = 0
+    for z in range(Z):
+        for y in range(Y):
+            for x in range(X):
+                if mask[z, y, x] and (x == 0 or not mask[z, y, x - 1]
+                                      or labels[z, y, x] != labels[z, y, x - 1]):
+                    n += 1
+    row_start = np.empty(Z * Y + 1, np.int64)
+    x0 = np.empty(n, np.int64)
+    x1 = np.empty(n, np.int64)
+    value = np.empty(n, np.int64)
+    i = 0
+    for z in range(Z):
+        for y in range(Y):
+            row_start[z * Y + y] = i
+            x = 0
+            while x < X:
+                if not mask[z, y, x]:
+                    x += 1
+                    continue
+                v = labels[z, y, x]
+                x0[i] = x
+                while x < X and mask[z, y, x] and labels[z, y, x] == v:
+                    x += 1
+                x1[i] = x
+                value[i] = v
+                i += 1
+    row_start[Z * Y] = n
+    return row_start, x0, x1, value
+
+
+@jit
+def _run_at(row_start, x0, x1, row, x):
+    """Index of the run of ``row`` covering column x, or -1."""
+    lo, hi = row_start[row], row_start[row + 1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x1[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < row_start[row + 1] and x0[lo] <= x:
+        return lo
+    return -1
+
+
+@jit
+def _union_rows(parent, row_start, x0, x1, value, a, b):
+    """Union the overlapping runs of equal value of rows a and b."""
+    i, j = row_start[a], row_start[b]
+    while i < row_start[a + 1] and j < row_start[b + 1]:
+        if x0[i] < x1[j] and x0[j] < x1[i] and value[i] == value[j]:
+            _union(parent, i, j)
+        if x1[i] < x1[j]:
+            i += 1
+        else:
+            j += 1
+
+
+@jit
+def _consider(c, d, small, means, best_d, target):
+    """Offer component d as merge target of c: keep the closest mean colour
+    (the first one offered when there are no features); a small d only when no
+    large one touches c, or small fragments would pair up among themselves."""
+    if c == d or not small[c]:
+        return
+    dist = 1e300 if small[d] else 0.0
+    for ch in range(means.shape[1]):
+        diff = means[c, ch] - means[d, ch]
+        dist += diff * diff
+    if dist < best_d[c]:
+        best_d[c] = dist
+        target[c] = d
+
+
+@jit
+def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
+    """Offer every pair of touching components (4/6-adjacency) to _consider."""
+    for r in range(Z * Y):
+        for i in range(row_start[r] + 1, row_start[r + 1]):
+            if x1[i - 1] == x0[i]:
+                _consider(comp[i], comp[i - 1], small, means, best_d, target)
+                _consider(comp[i - 1], comp[i], small, means, best_d, target)
+        for a in (r - 1 if r % Y > 0 else -1, r - Y):
+            if a < 0:
+                continue
+            i, j = row_start[a], row_start[r]
+            while i < row_start[a + 1] and j < row_start[r + 1]:
+                if x0[i] < x1[j] and x0[j] < x1[i]:
+                    _consider(comp[i], comp[j], small, means, best_d, target)
+                    _consider(comp[j], comp[i], small, means, best_d, target)
+                if x1[i] < x1[j]:
+                    i += 1
+                else:
+                    j += 1
+
+
+@jit
+def _enforce_connectivity(labels, mask, min_size, features):
+    """Connected components of equal labels, small ones merged: runs + union-find.
+
+    ``features`` (C, Z, Y, X): a small component joins the adjacent component of
+    closest mean feature; with C = 0, Achanta's rule: the component left of, or
+    else above, its first pixel."""
+    Z, Y, X = labels.shape
+    row_start, x0, x1, value = _label_runs(labels, mask)
+    n_runs = x0.shape[0]
+    parent = np.arange(n_runs)
+    for r in range(Z * Y):
+        if r % Y > 0:
+            _union_rows(parent, row_start, x0, x1, value, r - 1, r)
+        if r >= Y:
+            _union_rows(parent, row_start, x0, x1, value, r - Y, r)
+    # components numbered in raster order of their first run
+    comp = np.empty(n_runs, np.int64)
+    first_run = np.empty(n_runs, np.int64)
+    n_comp = 0
+    for i in range(n_runs):
+        root = _find(parent, i)
+        if root == i:
+            first_run[n_comp] = i
+            comp[i] = n_comp
+            n_comp += 1
+        else:
+            comp[i] = comp[root]
+    sizes = np.zeros(n_comp, np.int64)
+    C = features.shape[0]
+    means = np.zeros((n_comp, C))
+    for r in range(Z * Y):
+        z, y = r // Y, r % Y
+        for i in range(row_start[r], row_start[r + 1]):
+            sizes[comp[i]] += x1[i] - x0[i]
+            for ch in range(C):
+                for x in range(x0[i], x1[i]):
+                    means[comp[i], ch] += features[ch, z, y, x]
+    for c in range(n_comp):
+        means[c] /= sizes[c]
+    small = sizes < min_size
+    target = np.full(n_comp, -1, np.int64)
+    best_d = np.full(n_comp, np.inf)
+    if C == 0:
+        for c in range(n_comp):
+            if small[c]:
+                target[c] = _left_or_above(row_start, x0, x1, comp, first_run[c], Y)
+                if target[c] >= 0:
+                    best_d[c] = -1.0   # final: the sweep below cannot beat it
+    if small.any():
+        _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y)
+    merged = np.arange(n_comp)
+    for c in range(n_comp):
+        if target[c] >= 0:
+            _union(merged, c, target[c])
+    final = np.zeros(n_comp, np.int32)
+    n_labels = 0
+    for c in range(n_comp):
+        root = _find(merged, c)
+        if root == c:
+            n_labels += 1
+            final[c] = n_labels
+        else:
+            final[c] = final[root]
+    out = np.zeros((Z, Y, X), np.int32)
+    for r in range(Z * Y):
+        z, y = r // Y, r % Y
+        for i in range(row_start[r], row_start[r + 1]):
+            out[z, y, x0[i]:x1[i]] = final[comp[i]]
+    return out
+
+
+@jit
+def _left_or_above(row_start, x0, x1, comp, i, Y):
+    """Component left of run i's first pixel, else above it (row, then slice)."""
+    r = np.searchsorted(row_start, i, side="right") - 1
+    if i > row_start[r] and x1[i - 1] == x0[i]:
+        return comp[i - 1]
+    for a in (r - 1 if r % Y > 0 else -1, r - Y):
+        if a >= 0:
+            j = _run_at(row_start, x0, x1, a, x0[i])
+            if j >= 0:
+                return comp[j]
+    return -1
+
+
+# ------------------------------------------------------------------ exact count
+
+def adjust_segment_count(labels, n, features=None):
+    """Merge or split segments until there are exactly ``n``.
+
+    While there are too many, the smallest segment is merged into the adjacent one
+    whose mean ``features`` are closest (the largest adjacent one without features).
+    While there are too few, the largest segment is split in two by growing two
+    regions from its two mutually farthest pixels (geodesic Voronoi), so both halves
+    stay connected.
+
+    Parameters
+    ----------
+    labels : int array with labels ``1..K`` (0 = outside), every segment connected.
+    n : int
+        Wanted number of segments.
+    features : (..., F) float array, optional
+        Per-pixel features (e.g. Lab colour) used to choose merge partners.
+
+    Returns
+    -------
+    int32 array with labels ``1..n`` (fewer only if no further split is possible:
+    every segment is a single pixel or has no neighbour to merge with).
+    """
+    labels = np.ascontiguousarray(labels, dtype=np.int32)
+    k = int(labels.max())
+    if k > n:
+        labels = _merge_smallest(labels, k - n, features)
+    elif k < n:
+        labels = _split_largest(labels, n - k)
+    return labels
+
+
+def _adjacent_pairs(labels):
+    """Unique (a, b) label pairs, a < b, of 4/6-adjacent pixels of different labels."""
+    pairs = []
+    for axis in range(labels.ndim):
+        a = np.moveaxis(labels, axis, 0)[:-1].ravel()
+        b = np.moveaxis(labels, axis, 0)[1:].ravel()
+        keep = (a != b) & (a > 0) & (b > 0)
+        pairs.append(np.stack([np.minimum(a[keep], b[keep]),
+                               np.maximum(a[keep], b[keep])], 1))
+    return np.unique(np.concatenate(pairs), axis=0)
+
+
+def _merge_smallest(labels, n_merges, features):
+    k = int(labels.max())
+    flat = labels.ravel()
+    sizes = np.bincount(flat, minlength=k + 1).astype(np.float64)
+    if features is not None:
+        f = features.reshape(flat.size, -1)
+        means = np.stack([np.bincount(flat, f[:, j], minlength=k + 1)
+                          for j in range(f.shape[1])], 1) / np.maximum(sizes, 1)[:, None]
+    neighbours = [set() for _ in range(k + 1)]
+    for a, b in _adjacent_pairs(labels):
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    parent = np.arange(k + 1)
+    heap = [(sizes[i], i) for i in range(1, k + 1)]
+    heapq.heapify(heap)
+    while n_merges > 0 and heap:
+        size, s = heapq.heappop(heap)
+        if parent[s] != s or size != sizes[s] or not neighbours[s]:
+            continue   # stale entry, or an isolated segment that cannot merge
+        cand = sorted(neighbours[s])
+        if features is None:
+            t = max(cand, key=lambda j: (sizes[j], -j))
+        else:
+            t = cand[int(np.argmin(((means[cand] - means[s]) ** 2).sum(1)))]
+            means[t] = (means[t] * sizes[t] + means[s] * sizes[s]) / (sizes[t] + sizes[s])
+        sizes[t] += sizes[s]
+        parent[s] = t
+        for j in neighbours[s]:
+            neighbours[j].discard(s)
+            if j != t:
+                neighbours[j].add(t)
+                neighbours[t].add(j)
+        neighbours[s] = set()
+        heapq.heappush(heap, (sizes[t], t))
+        n_merges -= 1
+    for i in range(1, k + 1):   # resolve merge chains
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        parent[i] = root
+    return relabel_sequential(parent[labels] * (labels > 0))
+
+
+def _split_largest(labels, n_splits):
+    labels = labels.copy()
+    k = int(labels.max())
+    boxes = list(ndi.find_objects(labels))
+    sizes = list(np.bincount(labels.ravel(), minlength=k + 1))
+    heap = [(-int(sizes[i]), i) for i in range(1, k + 1)]
+    heapq.heapify(heap)
+    while n_splits > 0 and heap:
+        negsize, s = heapq.heappop(heap)
+        if -negsize != sizes[s]:
+            continue   # stale entry: s was split since
+        box = boxes[s - 1]
+        sub = np.ascontiguousarray(labels[box])
+        region = sub == s
+        if region.sum() < 2:
+            continue
+        k += 1
+        half = _split_region(region)
+        sub[half] = k
+        labels[box] = sub
+        for lab in (s, k):
+            inner = ndi.find_objects((sub == lab).astype(np.int32))[0]
+            abs_box = tuple(slice(b.start + i.start, b.start + i.stop)
+                            for b, i in zip(box, inner))
+            if lab == k:
+                boxes.append(abs_box)
+                sizes.append(0)
+            else:
+                boxes[s - 1] = abs_box
+            sizes[lab] = int((sub == lab).sum())
+            heapq.heappush(heap, (-sizes[lab], lab))
+        n_splits -= 1
+    return labels
+
+
+def _split_region(region):
+    """Boolean mask of the second half of a connected ``region`` split in two."""
+    coords = np.argwhere(region)
+    centroid = coords.mean(0)
+    a = coords[np.argmax(((coords - centroid) ** 2).sum(1))]
+    b = coords[np.argmax(((coords - a) ** 2).sum(1))]
+    vol = region.reshape((1,) * (3 - region.ndim) + region.shape)
+    pad = (3 - region.ndim) * (0,)
+    owner = _grow_two(np.ascontiguousarray(vol), np.array(pad + tuple(a)),
+                      np.array(pad + tuple(b)))
+    return owner.reshape(region.shape) == 2
+
+
+@jit
+def _grow_two(region, seed_a, seed_b):
+    """Breadth-first growth from two seeds inside ``region``; 1/2 = owner, FIFO ties."""
+    Z, Y, X = region.shape
+    owner = np.zeros(region.shape, np.int8)
+    queue = np.empty((region.size, 3), np.int64)
+    queue[0] = seed_a
+    queue[1] = seed_b
+    owner[seed_a[0], seed_a[1], seed_a[2]] = 1
+    owner[seed_b[0], seed_b[1], seed_b[2]] = 2
+    head, tail = 0, 2
+    while head < tail:
+        z, y, x = queue[head]
+        head += 1
+        for dz, dy, dx in ((-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1)):
+            nz, ny, nx = z + dz, y + dy, x + dx
+            if 0 <= nz < Z and 0 <= ny < Y and 0 <= nx < X and region[nz, ny, nx] \
+                    and owner[nz, ny, nx] == 0:
+                owner[nz, ny, nx] = owner[z, y, x]
+                queue[tail, 0] = nz
+                queue[tail, 1] = ny
+                queue[tail, 2] = nx
+                tail += 1
+    return owner
