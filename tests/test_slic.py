@@ -1,0 +1,240 @@
+from pathlib import Path
+
+import cv2
+import numba
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from classicseg import slic
+from classicseg.color import lab_image
+from classicseg.slic import _grid_shape, _seed_centers
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix in (".png", ".jpg"))
+
+
+def read_image(path):
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(scope="module")
+def chelsea():
+    return read_image(DATA / "chelsea.png")
+
+
+def assert_contract(labels, shape, mask=None):
+    assert labels.dtype == np.int32 and labels.shape == shape
+    inside = np.ones(shape, bool) if mask is None else mask
+    assert (labels[~inside] == 0).all()
+    k = labels.max()
+    assert np.array_equal(np.unique(labels[inside]), np.arange(1, k + 1))
+    objects = ndi.find_objects(labels)
+    for lab, box in enumerate(objects, start=1):
+        assert ndi.label(labels[box] == lab)[1] == 1, f"segment {lab} not connected"
+
+
+# ------------------------------------------------------------------ specification
+
+def test_two_flat_halves_never_share_a_segment():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:, 30:] = 255
+    labels = slic(img, n=6)
+    assert labels.max() == 6
+    assert set(np.unique(labels[:, :30])).isdisjoint(np.unique(labels[:, 30:]))
+
+
+def test_flat_image_gives_the_seed_grid():
+    labels = slic(np.full((30, 30), 0.5), n=9, channel_axis=None)
+    assert labels.max() == 9
+    assert all(np.bincount(labels.ravel())[1:] == 100)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_label_contract_on_sample_images(path):
+    img = read_image(path)
+    for n in (50, 500):
+        labels = slic(img, n=n, channel_axis=-1 if img.ndim == 3 else None)
+        assert_contract(labels, img.shape[:2])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_label_contract_on_random_images(seed):
+    rng = np.random.default_rng(seed)
+    img = rng.random((37, 53, 3))
+    labels = slic(img, n=int(rng.integers(5, 80)), compactness=float(rng.uniform(1, 30)))
+    assert_contract(labels, img.shape[:2])
+
+
+def test_matches_naive_reference(chelsea):
+    """The kernel equals a direct NumPy transcription of Achanta's loop."""
+    img = chelsea[::4, ::4]
+    n, m, n_iter = 60, 10.0, 5
+    lab = lab_image(img, np.float32).astype(np.float64)
+    vol = lab[None]
+    mask = np.ones(vol.shape[:3], bool)
+    grid, steps = _grid_shape(vol.shape[:3], np.ones(3), n, 2, mask)
+    centers = _seed_centers(vol.astype(np.float32), mask, grid, steps)
+    H, W = lab.shape[:2]
+    s = np.sqrt(steps[1] * steps[2])
+    yy, xx = np.mgrid[:H, :W]
+    for _ in range(n_iter):
+        dist = np.full((H, W), np.inf)
+        labels = np.full((H, W), -1)
+        for k, (_, cy, cx, *colour) in enumerate(centers):
+            win = (np.abs(yy - cy) < steps[1]) & (np.abs(xx - cx) < steps[2])
+            d = ((lab - colour) ** 2).sum(-1) / m**2 + ((yy - cy) ** 2 + (xx - cx) ** 2) / s**2
+            better = win & (d < dist)
+            dist[better], labels[better] = d[better], k
+        for k in range(len(centers)):
+            sel = labels == k
+            if sel.any():
+                centers[k, 1:3] = yy[sel].mean(), xx[sel].mean()
+                centers[k, 3:] = lab[sel].mean(0)
+    ours = slic(img, n=n, compactness=m, max_num_iter=n_iter, enforce_connectivity=False)
+    # compare the partitions (label ids differ); float32 vs float64 may flip ties
+    same = (ours[:, :-1] == ours[:, 1:]) == (labels[:, :-1] == labels[:, 1:])
+    assert same.mean() > 0.995
+
+
+# ------------------------------------------------------------------ inputs
+
+def test_dtypes_give_the_same_labels(chelsea):
+    ref = slic(chelsea, n=300)
+    assert np.array_equal(slic(chelsea.astype(np.uint16) * 257, n=300), ref)
+    assert np.array_equal(slic(chelsea / 255.0, n=300), ref)
+    f32 = slic(chelsea.astype(np.float32) / np.float32(255), n=300)
+    assert (f32 == ref).mean() > 0.999
+
+
+def test_rgba_drops_alpha(chelsea):
+    rgba = np.dstack([chelsea, np.full(chelsea.shape[:2], 7, np.uint8)])
+    assert np.array_equal(slic(rgba, n=200), slic(chelsea, n=200))
+
+
+def test_channel_axis_first(chelsea):
+    moved = np.moveaxis(chelsea, -1, 0)
+    assert np.array_equal(slic(moved, n=200, channel_axis=0), slic(chelsea, n=200))
+
+
+def test_grayscale_and_multichannel():
+    rng = np.random.default_rng(1)
+    gray = ndi.gaussian_filter(rng.random((60, 80)), 3)
+    labels = slic(gray, n=40, channel_axis=None)
+    assert_contract(labels, gray.shape)
+    five = np.dstack([gray] * 5)
+    assert_contract(slic(five, n=40), gray.shape)
+
+
+def test_volume_with_spacing():
+    rng = np.random.default_rng(2)
+    vol = ndi.gaussian_filter(rng.random((12, 30, 30)), 2)
+    labels = slic(vol, n=20, channel_axis=None, spacing=(3, 1, 1))
+    assert_contract(labels, vol.shape)
+    assert 15 <= labels.max() <= 25
+    # thick slices make the volume physically longer in z: more layers along z
+    thin = slic(vol, n=20, channel_axis=None)
+    layers = lambda lab: np.mean([len(np.unique(lab[:, y, x])) for y, x in [(5, 5), (15, 15)]])
+    assert layers(labels) > layers(thin)
+
+
+def test_mask(chelsea):
+    mask = np.zeros(chelsea.shape[:2], bool)
+    mask[50:250, 100:400] = True
+    mask[120:160, 200:260] = False
+    labels = slic(chelsea, n=100, mask=mask)
+    assert_contract(labels, mask.shape, mask)
+    assert 90 <= labels.max() <= 110
+
+
+def test_sigma_smooths(chelsea):
+    assert_contract(slic(chelsea, n=100, sigma=1.5), chelsea.shape[:2])
+
+
+def test_input_not_modified(chelsea):
+    img = chelsea.astype(np.float64) / 255
+    before = img.copy()
+    slic(img, n=100, sigma=1.0)
+    assert np.array_equal(img, before)
+
+
+# ------------------------------------------------------------------ counts
+
+@pytest.mark.parametrize("n", [200, 500, 1000, 2000])
+def test_segment_count_tracks_n(chelsea, n):
+    k = slic(chelsea, n=n).max()
+    assert abs(k - n) <= 0.1 * n
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 333, 1500])
+def test_exact_count(chelsea, n):
+    labels = slic(chelsea, n=n, exact=True)
+    assert labels.max() == n
+    assert_contract(labels, chelsea.shape[:2])
+
+
+def test_slico(chelsea):
+    labels = slic(chelsea, n=300, slico=True)
+    assert_contract(labels, chelsea.shape[:2])
+    assert abs(labels.max() - 300) <= 30
+
+
+def test_identical_for_one_and_two_threads(chelsea):
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = slic(chelsea, n=400)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = slic(chelsea, n=400)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one, two)
+
+
+def test_deterministic(chelsea):
+    assert np.array_equal(slic(chelsea, n=250, slico=True), slic(chelsea, n=250, slico=True))
+
+
+# ------------------------------------------------------------------ errors
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n=0), ValueError, "n must be > 0"),
+    (dict(n=2.5), TypeError, "n must be an integer"),
+    (dict(n=10_000), ValueError, "larger than the number of pixels"),
+    (dict(compactness=0), ValueError, "compactness must be > 0"),
+    (dict(compactness=-1.0), ValueError, "compactness"),
+    (dict(max_num_iter=-1), ValueError, "max_num_iter"),
+    (dict(sigma=-1), ValueError, "sigma"),
+    (dict(channel_axis=3), ValueError, "channel_axis=3 is out of range"),
+    (dict(mask=np.ones((5, 5), bool)), ValueError, "mask has shape"),
+    (dict(mask=np.zeros((40, 50), bool)), ValueError, "mask selects no pixels"),
+    (dict(spacing=(1, 2, 3)), ValueError, "spacing has 3 entries"),
+])
+def test_bad_arguments(kwargs, error, match):
+    img = np.zeros((40, 50, 3), np.uint8)
+    with pytest.raises(error, match=match):
+        slic(img, **kwargs)
+
+
+def test_n_larger_than_masked_pixels():
+    mask = np.zeros((40, 50), bool)
+    mask[:2, :2] = True
+    with pytest.raises(ValueError, match="pixels inside mask"):
+        slic(np.zeros((40, 50, 3)), n=5, mask=mask)
+
+
+@pytest.mark.parametrize("image, error, match", [
+    (np.zeros((0, 5, 3)), ValueError, "image is empty"),
+    (np.zeros(10), ValueError, "dimensions"),
+    (np.zeros((4, 4)), ValueError, "channel_axis=None"),
+    (np.zeros((2, 3, 4, 5, 3)), ValueError, "spatial dimensions"),
+    (np.full((8, 8, 3), np.nan), ValueError, "NaN"),
+    (np.full((8, 8), np.inf), ValueError, "inf"),
+    (np.zeros((8, 8, 3), complex), TypeError, "complex"),
+    (np.zeros((8, 8, 3), object), TypeError, "unsupported dtype object"),
+])
+def test_bad_images(image, error, match):
+    channel_axis = None if "inf" in match else -1
+    with pytest.raises(error, match=match):
+        slic(image, n=2, channel_axis=channel_axis)
