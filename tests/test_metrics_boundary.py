@@ -185,6 +185,28 @@ def test_matcher_equals_brute_force_assignment():
                                                                 outlier)
 
 
+def test_matches_the_benchmarks_own_correspond_pixels():
+    # pyEdgeEval wraps the BSDS C++ code (match.cc + CSA); optional oracle
+    pee = pytest.importorskip("pyEdgeEval._lib")
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        pred = rng.random((30, 40)) < 0.1
+        gt = rng.random((30, 40)) < 0.1
+        frac = 0.05                               # 2.5 px on a 30x40 image
+        m1, m2, cost, oc = pee.correspond_pixels(pred.astype(float), gt.astype(float),
+                                                 frac)
+        r = boundary_prf(gt, pred, tolerance=frac, thin=False)
+        # as many pairs (the reference occasionally finds one fewer: its CSA runs on
+        # a random sparse outlier graph, seeded by the clock)
+        assert r.cntR - 1 <= (m2 > 0).sum() == (m1 > 0).sum() <= r.cntR
+        # the benchmark's cost is d per pair plus oc per unmatched pixel; ours is never
+        # higher (its random sparse outlier graph can force a slightly costlier
+        # assignment with the same number of pairs)
+        n, total = ours(pred, gt, 2.5, int(np.ceil(100 * 2.5 * 100)))
+        unmatched = pred.sum() + gt.sum() - 2 * n
+        assert total / 100 + unmatched * oc <= cost + 0.005 * n
+
+
 def test_properties_on_random_maps():
     rng = np.random.default_rng(1)
     for _ in range(30):

@@ -295,49 +295,72 @@ def _match_graph(pred, gt, max_dist):
     """Sparse bipartite graph of (pred pixel, gt pixel) pairs within ``max_dist``.
 
     Rows are the pred pixels with at least one gt pixel in reach (row-major order),
-    columns index all gt pixels.  Returns CSR ``indptr, cols, costs`` and the flat
-    pixel index of each row, plus the number of columns.
+    columns are the gt pixels (row-major order).  Returns CSR ``indptr, cols,
+    costs`` (costs ``rint(100 * distance)``), the flat pixel index of each row, and
+    the number of columns.
     """
     h, w = pred.shape
-    dy, dx, dcost = _disk_offsets(max_dist)
-    gid = np.full((h, w), -1, np.int64)
-    ncol = 0
+    r = int(np.ceil(max_dist))
+    half = np.full(2 * r + 1, -1, np.int64)  # half-width of the disk at each dy
+    cost = np.empty((2 * r + 1, 2 * r + 1), np.int64)
+    for v in range(-r, r + 1):
+        for u in range(-r, r + 1):
+            d2 = u * u + v * v
+            cost[v + r, u + r] = np.int64(np.rint(np.sqrt(d2) * 100))
+            if u >= 0 and d2 <= max_dist * max_dist:
+                half[v + r] = u
+    # gt pixels by row, x ascending; a gt pixel's column id is its position here
+    rowptr = np.zeros(h + 1, np.int64)
+    npred = 0
+    for y in range(h):
+        rowptr[y + 1] = rowptr[y]
+        for x in range(w):
+            rowptr[y + 1] += gt[y, x]
+            npred += pred[y, x]
+    gx = np.empty(rowptr[h], np.int64)
+    k = 0
     for y in range(h):
         for x in range(w):
             if gt[y, x]:
-                gid[y, x] = ncol
-                ncol += 1
-    npred = 0
-    for y in range(h):
-        for x in range(w):
-            if pred[y, x]:
-                npred += 1
+                gx[k] = x
+                k += 1
     indptr = np.zeros(npred + 1, np.int64)
     pix = np.empty(npred, np.int64)
     cols = np.empty(8 * npred + 8, np.int64)
     costs = np.empty(8 * npred + 8, np.int64)
+    ptr = np.empty(2 * r + 1, np.int64)  # per dy: first gt pixel not left of the disk
     e = 0
     i = 0
     for y in range(h):
+        for v in range(-r, r + 1):
+            ptr[v + r] = rowptr[min(max(y + v, 0), h)]
         for x in range(w):
             if not pred[y, x]:
                 continue
             start = e
-            for k in range(dy.size):
-                yy = y + dy[k]
-                xx = x + dx[k]
-                if 0 <= yy < h and 0 <= xx < w and gid[yy, xx] >= 0:
+            for v in range(-r, r + 1):
+                yy = y + v
+                m = half[v + r]
+                if yy < 0 or yy >= h or m < 0:
+                    continue
+                end = rowptr[yy + 1]
+                p = ptr[v + r]
+                while p < end and gx[p] < x - m:
+                    p += 1
+                ptr[v + r] = p
+                while p < end and gx[p] <= x + m:
                     if e == cols.size:  # grow by doubling
                         cols = np.concatenate((cols, np.empty_like(cols)))
                         costs = np.concatenate((costs, np.empty_like(costs)))
-                    cols[e] = gid[yy, xx]
-                    costs[e] = dcost[k]
+                    cols[e] = p
+                    costs[e] = cost[v + r, gx[p] - x + r]
                     e += 1
+                    p += 1
             if e > start:
                 pix[i] = y * w + x
                 i += 1
                 indptr[i] = e
-    return indptr[:i + 1], cols[:e], costs[:e], pix[:i], ncol
+    return indptr[:i + 1], cols[:e], costs[:e], pix[:i], rowptr[h]
 
 
 @jit
