@@ -1,9 +1,11 @@
 """BSDS500 benchmarks of classicseg's region and superpixel metrics.
 
-    python benchmarks/bench_bsds.py superpixels [--n 400] [--limit K]
-        scikit-image SLIC on BSDS500 val scored with classicseg.metrics.superpixel_metrics
-        (averaged over annotators, then images): the sanity check of the metric
-        definitions against the scikit-image row of /work/shared/PEERS.md.
+    python benchmarks/bench_bsds.py superpixels [--n 400] [--limit K] [--impl skimage]
+                                                [--stored-boundaries]
+        SLIC on BSDS500 val scored with classicseg.metrics.superpixel_metrics
+        (averaged over annotators, then images).  With --impl skimage (default) this
+        is the sanity check of the metric definitions against the scikit-image row of
+        /work/shared/PEERS.md; --impl classicseg scores classicseg.slic the same way.
 
     python benchmarks/bench_bsds.py speed [--limit K] [--repeat R]
         time of covering + PRI + VoI of one segmentation (scikit-image SLIC, n=400)
@@ -32,16 +34,26 @@ def superpixels(args):
     from classicseg.datasets import bsds500_ids, load_bsds500
     from classicseg.metrics import superpixel_metrics
 
+    if args.impl == "classicseg":
+        from classicseg.slic import slic
+
+        def segment(image):
+            return slic(image, n=args.n, compactness=10, max_num_iter=10)
+    else:
+        def segment(image):
+            return sk_slic(image, n_segments=args.n, compactness=10, max_num_iter=10,
+                           start_label=1)
     ids = bsds500_ids(None, "val")[: args.limit]
     rows = []
     for image_id in ids:
         s = load_bsds500(None, "val", image_id)
-        labels = sk_slic(s.image, n_segments=args.n, compactness=10, max_num_iter=10,
-                         start_label=1)
-        rows.append(superpixel_metrics(s.segmentations, labels, s.image))
+        labels = segment(s.image)
+        rows.append(superpixel_metrics(
+            s.segmentations, labels, s.image,
+            boundaries_true=s.boundaries if args.stored_boundaries else None))
     segs = np.array([r.n_segments for r in rows])
     mean = np.mean([r[1:] for r in rows], axis=0)
-    print(f"scikit-image slic n={args.n} on {len(ids)} BSDS500 val images")
+    print(f"{args.impl} slic n={args.n} on {len(ids)} BSDS500 val images")
     print("| n | segments, mean [min-max] | BR | UE | ASA | EV | CO |")
     print("|---:|---|---:|---:|---:|---:|---:|")
     print(f"| {args.n} | {segs.mean():.0f} [{segs.min()}-{segs.max()}] | "
@@ -141,6 +153,10 @@ def main(argv=None):
     sp = sub.add_parser("superpixels")
     sp.add_argument("--n", type=int, default=400)
     sp.add_argument("--limit", type=int, default=None)
+    sp.add_argument("--impl", choices=["skimage", "classicseg"], default="skimage")
+    sp.add_argument("--stored-boundaries", action="store_true",
+                    help="BR against the BSDS500 'Boundaries' maps instead of boundaries "
+                         "derived from the segmentations (PEERS.md's convention)")
     sp.set_defaults(run=superpixels)
     sd = sub.add_parser("speed")
     sd.add_argument("--limit", type=int, default=30)

@@ -134,6 +134,10 @@ def test_superpixel_metrics_averages_over_annotators():
     assert np.isnan(m.ev)
     img = np.random.default_rng(0).random((3, 6, 3))
     assert superpixel_metrics(GT, SP, img).ev == pytest.approx(explained_variation(img, SP))
+    bmap = np.zeros((3, 6), bool)
+    bmap[:, 5] = True  # 4 columns from SP's boundary at column 1
+    with_b = superpixel_metrics([GT, gt2], SP, boundaries_true=[bmap, bmap])
+    assert with_b.br == 0.0 and (with_b.ue, with_b.asa) == (m.ue, m.asa)
     single = superpixel_metrics(GT, SP)
     assert (single.ue, single.asa, single.br) == (
         undersegmentation_error(GT, SP), achievable_segmentation_accuracy(GT, SP),

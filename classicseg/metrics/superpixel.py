@@ -216,7 +216,8 @@ def _co(sp, sizes):
     return float((4 * np.pi * area ** 2 / perim ** 2).sum() / area.sum())
 
 
-def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2):
+def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2,
+                       boundaries_true=None):
     """All superpixel metrics of one label map, averaged over the annotators.
 
     Parameters
@@ -230,6 +231,10 @@ def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2):
         The image, for explained variation (NaN without it).
     tolerance : int, optional
         Boundary recall tolerance (Chebyshev distance, default 2).
+    boundaries_true : list of (H, W) bool arrays, optional
+        Ground-truth boundary maps for boundary recall (e.g. the BSDS500
+        ``Boundaries``), one per annotator; default: derived from ``labels_true``
+        (label differs from the right or lower neighbour).
 
     Returns
     -------
@@ -252,7 +257,11 @@ def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2):
     for t, gi in _pairs(labels_true, sp, uniq, sizes):
         ue.append(_ue(t))
         asa.append(_asa(t))
-        br.append(_recall(_boundary_kernel(gi.reshape(sp.shape)), sp_bnd, tolerance))
+        if boundaries_true is None:
+            br.append(_recall(_boundary_kernel(gi.reshape(sp.shape)), sp_bnd, tolerance))
+    if boundaries_true is not None:
+        br = [_recall(_gt_boundary(np.asarray(b, bool), sp.shape), sp_bnd, tolerance)
+              for b in label_list(boundaries_true, "boundaries_true")]
     ev = float("nan") if image is None else _ev(_image_channels(image, sp.shape), sp,
                                                   sizes)
     return SuperpixelMetrics(int(uniq.size), float(np.mean(br)), float(np.mean(ue)),
