@@ -141,8 +141,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     if enforce_connectivity or exact:
         segment_size = n_available / n
         min_size = int(min_size_factor * segment_size)
-        unassigned = len(centers)   # masked pixels no window reached: own label
-        labels = np.where(labels < 0, unassigned, labels).astype(np.int64)
+        # masked pixels that no window reached keep -1: a label of their own
         labels = _enforce_connectivity(labels, vmask, min_size, planes)
     else:   # clusters may be disconnected; fill the gaps left by empty clusters
         labels = np.where(labels < 0, len(centers), labels) + 1
