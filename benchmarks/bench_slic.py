@@ -13,7 +13,8 @@ is the growth of the process's resident set (VmHWM after resetting it through
 OpenCV gets the float Lab image it needs, conversion included in its time.
 fast-slic gets a new object per image (it keeps state between images).
 
-Quality: BR (2 px), UE, ASA, EV on the BSDS500 val images at n = 200, 400, 800,
+Quality: BR (2 px, against the annotators' stored boundary maps, as PEERS.md), UE,
+ASA, EV on the BSDS500 val images at n = 200, 400, 800,
 1600, averaged over annotators then images; plot of BR and UE against the actual
 number of segments written to docs/slic_quality.png.
 """
@@ -128,8 +129,8 @@ def quality(samples, methods, ns):
         for name, fn in methods.items():
             if name == "fast-slic avx2":
                 continue   # same algorithm as fast-slic, other instruction set
-            ms = [superpixel_metrics(s.segmentations, fn(s.image, n), s.image)
-                  for s in samples]
+            ms = [superpixel_metrics(s.segmentations, fn(s.image, n), s.image,
+                                     boundaries_true=s.boundaries) for s in samples]
             a = np.array([tuple(m) for m in ms], dtype=float)
             rows.append(dict(n=n, method=name, k_mean=a[:, 0].mean(),
                              k_min=int(a[:, 0].min()), k_max=int(a[:, 0].max()),

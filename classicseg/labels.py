@@ -190,7 +190,7 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
     """Offer every pair of touching components (4/6-adjacency) to _consider."""
     for r in range(Z * Y):
         for i in range(row_start[r] + 1, row_start[r + 1]):
-            if x1[i - 1] == x0[i]:
+            if x1[i - 1] == x0[i] and (small[comp[i]] or small[comp[i - 1]]):
                 _consider(comp[i], comp[i - 1], small, means, best_d, target)
                 _consider(comp[i - 1], comp[i], small, means, best_d, target)
         for a in (r - 1 if r % Y > 0 else -1, r - Y):
@@ -198,7 +198,7 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
                 continue
             i, j = row_start[a], row_start[r]
             while i < row_start[a + 1] and j < row_start[r + 1]:
-                if x0[i] < x1[j] and x0[j] < x1[i]:
+                if x0[i] < x1[j] and x0[j] < x1[i] and (small[comp[i]] or small[comp[j]]):
                     _consider(comp[i], comp[j], small, means, best_d, target)
                     _consider(comp[j], comp[i], small, means, best_d, target)
                 if x1[i] < x1[j]:
@@ -243,8 +243,10 @@ def _enforce_connectivity(labels, mask, min_size, features):
         for i in range(row_start[r], row_start[r + 1]):
             sizes[comp[i]] += x1[i] - x0[i]
             for ch in range(C):
+                total = 0.0
                 for x in range(x0[i], x1[i]):
-                    means[comp[i], ch] += features[ch, z, y, x]
+                    total += features[ch, z, y, x]
+                means[comp[i], ch] += total
     for c in range(n_comp):
         means[c] /= sizes[c]
     small = sizes < min_size
