@@ -1,0 +1,338 @@
+"""Boundary maps, boundary overlays and colour-coded label maps.
+
+:func:`find_boundaries` and :func:`mark_boundaries` give the same results as their
+scikit-image namesakes (``skimage.segmentation``), computed by parallel Numba kernels
+on a canonical ``(D, H, W)`` layout (2-D maps are ``(1, H, W)``) instead of two grey
+morphology passes.
+"""
+import numbers
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ._numba import jit, prange
+from ._validate import check_array, check_channels, check_label_map, check_same_shape, \
+    to_float
+
+_MODES = ("thick", "inner", "outer", "subpixel")
+_THICK, _INNER, _OUTER = 0, 1, 2
+
+
+@jit
+def _neighbour_rows(rows, r, ny, offsets, k):
+    """Row ``r`` of ``rows`` (the (D*H, W) view of a (D, H, W) map) and its neighbour
+    row along offset ``k``, cut to the columns where both exist, plus the first
+    column; empty views when the neighbour row is outside."""
+    nz, nx = rows.shape[0] // ny, rows.shape[1]
+    zz, yy, dx = r // ny + offsets[k, 0], r % ny + offsets[k, 1], offsets[k, 2]
+    x0, x1 = max(0, -dx), min(nx, nx - dx)
+    if not (0 <= zz < nz and 0 <= yy < ny):
+        x1 = x0
+    return rows[r, x0:x1], rows[zz * ny + yy, x0 + dx:x1 + dx], x0
+
+
+@jit(parallel=True)
+def _boundaries(lab, offsets, full_offsets, mode, background, maxval, out):
+    """Boundary map of ``lab`` (D, H, W) into ``out`` (uint8 0/1, same shape).
+
+    Works a row at a time: for each neighbour offset the row is compared with the
+    shifted neighbour row in a zero-based contiguous loop, which vectorises (about
+    20x faster than a per-pixel neighbour loop).  Each row writes only its own
+    output row.
+    """
+    nz, ny, nx = lab.shape
+    rows = lab.reshape(nz * ny, nx)
+    out_rows = out.reshape(nz * ny, nx)
+    for r in prange(nz * ny):
+        b = out_rows[r]
+        b[:] = 0
+        for k in range(offsets.shape[0]):
+            own, nrow, x0 = _neighbour_rows(rows, r, ny, offsets, k)
+            bk = b[x0:x0 + own.size]
+            for i in range(own.size):
+                bk[i] |= np.uint8(own[i] != nrow[i])
+        own = rows[r]
+        if mode == _INNER:
+            for x in range(nx):
+                b[x] &= np.uint8(own[x] != background)
+        elif mode == _OUTER:
+            # skimage: an object pixel stays only if the neighbourhood maximum differs
+            # from the minimum taken with background replaced by the dtype maximum
+            hi, lo = own.copy(), own.copy()
+            for k in range(full_offsets.shape[0]):
+                _, nrow, x0 = _neighbour_rows(rows, r, ny, full_offsets, k)
+                hik, lok = hi[x0:x0 + nrow.size], lo[x0:x0 + nrow.size]
+                for i in range(nrow.size):
+                    w = nrow[i]
+                    hik[i] = max(hik[i], w)
+                    lok[i] = min(lok[i], maxval if w == background else w)
+            for x in range(nx):
+                b[x] &= np.uint8(own[x] == background or hi[x] != lo[x])
+
+
+@jit(parallel=True)
+def _subpixel_boundaries(lab, maxval, out):
+    """skimage's 'subpixel' map: ``out`` has shape 2 * lab.shape - 1; a position
+    between pixels is True when the pixels around it hold two or more labels (a
+    label equal to the dtype maximum does not count, as in skimage)."""
+    nz, ny, nx = out.shape
+    for row in prange(nz * ny):
+        z, y = row // ny, row % ny
+        for x in range(nx):
+            if z % 2 == 0 and y % 2 == 0 and x % 2 == 0:
+                out[z, y, x] = False
+                continue
+            first = maxval
+            b = False
+            for zz in range(z // 2, (z + 1) // 2 + 1):
+                for yy in range(y // 2, (y + 1) // 2 + 1):
+                    for xx in range(x // 2, (x + 1) // 2 + 1):
+                        v = lab[zz, yy, xx]
+                        if v != maxval:
+                            if first == maxval:
+                                first = v
+                            elif v != first:
+                                b = True
+            out[z, y, x] = b
+
+
+def _offsets(ndim, connectivity):
+    """Neighbour offsets (without the centre) as (k, 3) int64 in (z, y, x) order."""
+    footprint = ndi.generate_binary_structure(ndim, connectivity)
+    offs = np.argwhere(footprint) - 1
+    offs = offs[np.any(offs != 0, axis=1)]
+    return np.ascontiguousarray(np.pad(offs, ((0, 0), (3 - ndim, 0))), dtype=np.int64)
+
+
+def _canonical_labels(labels, name):
+    """Validated labels as a C-contiguous (D, H, W) int32/int64 array, with the
+    maximum of the original dtype (skimage's sentinel)."""
+    arr = check_label_map(labels, name)
+    if not 1 <= arr.ndim <= 3:
+        raise ValueError(f"{name} has {arr.ndim} dimensions (shape {arr.shape}); "
+                         "expected a 1-D, 2-D or 3-D label map")
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8)
+    maxval = int(np.iinfo(arr.dtype).max)
+    if arr.dtype == np.uint64:
+        if arr.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"{name} holds labels above 2**63 - 1; relabel them "
+                             "(e.g. classicseg.labels.relabel_sequential)")
+        maxval = int(np.iinfo(np.int64).max)
+    work = np.int32 if arr.dtype.itemsize < 4 or arr.dtype == np.int32 else np.int64
+    lab = np.ascontiguousarray(arr, dtype=work).reshape((1,) * (3 - arr.ndim) + arr.shape)
+    return lab, maxval
+
+
+def find_boundaries(labels, *, connectivity=1, mode="thick", background=0):
+    """Boolean map of the pixels on the boundaries between labelled regions.
+
+    Same semantics as ``skimage.segmentation.find_boundaries``, computed by a
+    parallel Numba kernel.
+
+    Parameters
+    ----------
+    labels : (W,), (H, W) or (D, H, W) array of int or bool
+        Label map.
+    connectivity : int, optional
+        Neighbourhood: 1 (default) = pixels sharing an edge (face in 3-D), up to
+        ``labels.ndim`` = pixels sharing a corner.
+    mode : {'thick', 'inner', 'outer', 'subpixel'}, optional
+        'thick': every pixel with a neighbour of another label (2 pixels wide).
+        'inner': the thick boundary pixels that are not ``background``.
+        'outer': background pixels around objects, plus pixels where two objects
+        touch.  'subpixel': a map of shape ``2 * labels.shape - 1`` whose inserted
+        in-between positions are True where they separate labels.
+    background : int, optional
+        Background label for modes 'inner' and 'outer'.
+
+    Returns
+    -------
+    boundaries : ndarray of bool
+        Same shape as ``labels`` (``2 * s - 1`` per axis for 'subpixel').
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classicseg import find_boundaries
+    >>> labels = np.array([[1, 1, 2, 2],
+    ...                    [1, 1, 2, 2]])
+    >>> find_boundaries(labels).astype(int)
+    array([[0, 1, 1, 0],
+           [0, 1, 1, 0]])
+    >>> find_boundaries(labels, mode="inner", background=2).astype(int)
+    array([[0, 1, 0, 0],
+           [0, 1, 0, 0]])
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}; got "
+                         f"{mode!r}")
+    lab, maxval = _canonical_labels(labels, "labels")
+    ndim = np.ndim(labels)
+    if (isinstance(connectivity, bool) or not isinstance(connectivity, numbers.Integral)
+            or not 1 <= connectivity <= ndim):
+        raise ValueError(f"connectivity must be an integer from 1 to labels.ndim={ndim},"
+                         f" got {connectivity!r}")
+    if (isinstance(background, bool) or not isinstance(background, numbers.Integral)
+            or not -2**63 <= background < 2**63):
+        raise TypeError(f"background must be an integer label, got {background!r}")
+    shape = np.shape(labels)
+    if mode == "subpixel":
+        out = np.empty(tuple(2 * s - 1 for s in lab.shape), bool)
+        _subpixel_boundaries(lab, maxval, out)
+        return out.reshape(tuple(2 * s - 1 for s in shape))
+    out = np.empty(lab.shape, np.uint8)
+    _boundaries(lab, _offsets(ndim, connectivity), _offsets(ndim, ndim),
+                _MODES.index(mode), background, maxval, out)
+    return out.view(bool).reshape(shape)
+
+
+def _rgb_triple(value, name):
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.shape != (3,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be 3 finite numbers (an RGB colour in [0, 1]), "
+                         f"got {value!r}")
+    return arr
+
+
+def _dilate_square(mask):
+    """Binary dilation of a 2-D mask by a 3x3 square."""
+    rows = mask.copy()
+    rows[1:] |= mask[:-1]
+    rows[:-1] |= mask[1:]
+    out = rows.copy()
+    out[:, 1:] |= rows[:, :-1]
+    out[:, :-1] |= rows[:, 1:]
+    return out
+
+
+def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
+                    mode="outer", background_label=0):
+    """Return a float RGB copy of ``image`` with the region boundaries of ``labels``
+    painted in ``color``.
+
+    Same output as ``skimage.segmentation.mark_boundaries``.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, 1, 3 or 4) array
+        Grayscale, RGB or RGBA image (alpha is dropped).  Floats are taken as given;
+        integers are scaled by their dtype's range.
+    labels : (H, W) array of int
+        Label map.
+    color : sequence of 3 floats, optional
+        RGB colour of the boundaries.
+    outline_color : sequence of 3 floats, optional
+        If given, the boundaries are first drawn 3 pixels wider in this colour.
+    mode : {'outer', 'thick', 'inner', 'subpixel'}, optional
+        Boundary mode of :func:`find_boundaries`; 'subpixel' doubles the image size
+        (cubic-spline zoom, as in scikit-image).
+    background_label : int, optional
+        Background label for modes 'inner' and 'outer'.
+
+    Returns
+    -------
+    marked : (H, W, 3) ndarray
+        float32 for float32/float16 images, else float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classicseg import mark_boundaries
+    >>> labels = np.array([[1, 1, 2, 2]] * 3)
+    >>> marked = mark_boundaries(np.zeros((3, 4)), labels, color=(1, 0, 0))
+    >>> marked[..., 0].astype(int)
+    array([[0, 1, 1, 0],
+           [0, 1, 1, 0],
+           [0, 1, 1, 0]])
+    """
+    arr = check_array(image, "image")
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3:
+        raise ValueError(f"image has shape {arr.shape}; expected (H, W) or (H, W, C)")
+    check_channels(arr, "image", (1, 3, 4))
+    marked = to_float(arr[..., :3], "image")
+    if marked.shape[-1] == 1:
+        marked = np.repeat(marked, 3, axis=-1)
+    lab = check_label_map(labels, "labels")
+    check_same_shape(lab, marked[..., 0], "labels", "image (without channels)")
+    color = _rgb_triple(color, "color")
+    if outline_color is not None:
+        outline_color = _rgb_triple(outline_color, "outline_color")
+    if mode == "subpixel":
+        zoom = [2 - 1 / s for s in marked.shape[:-1]] + [1]
+        marked = ndi.zoom(marked, zoom, mode="mirror")
+    boundaries = find_boundaries(lab, mode=mode, background=background_label)
+    if outline_color is not None:
+        marked[_dilate_square(boundaries)] = outline_color
+    marked[boundaries] = color
+    return marked
+
+
+@jit
+def _mix64(x):
+    """splitmix64 finaliser: a bijective, well-mixed hash of a uint64."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@jit(parallel=True)
+def _hash_colors(labels, seed, out):
+    """RGB of each label in ``labels`` (flat int64) into ``out`` (N, 3) uint8."""
+    for i in prange(labels.shape[0]):
+        v = labels[i]
+        if v == 0:
+            out[i, 0] = out[i, 1] = out[i, 2] = 0
+            continue
+        h = _mix64(np.uint64(v) ^ seed)
+        for c in range(3):
+            byte = (h >> np.uint64(8 * c)) & np.uint64(255)
+            out[i, c] = np.uint8(40 + byte * np.uint64(215) // np.uint64(255))
+
+
+def label_colors(labels, *, rng=0):
+    """Colour-coded RGB picture of a label map: label 0 is black, every other label
+    gets a colour that depends only on its value and ``rng``.
+
+    Colours come from a hash of the label value, so a label keeps its colour across
+    images, crops and label maps with other labels present.  Every channel is at
+    least 40, so no segment is drawn black.
+
+    Parameters
+    ----------
+    labels : array of int
+        Label map of any shape.
+    rng : int or numpy.random.Generator, optional
+        Seed of the colour hash; the same seed gives the same colours.
+
+    Returns
+    -------
+    rgb : (..., 3) ndarray of uint8
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classicseg import label_colors
+    >>> rgb = label_colors(np.array([[0, 1], [2, 1]]))
+    >>> rgb.shape, rgb.dtype, rgb[0, 0].tolist()
+    ((2, 2, 3), dtype('uint8'), [0, 0, 0])
+    >>> bool((rgb[0, 1] == rgb[1, 1]).all())
+    True
+    """
+    lab = check_label_map(labels, "labels")
+    if isinstance(rng, np.random.Generator):
+        seed = int(rng.integers(0, 2**63))
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
+        seed = int(rng)
+    else:
+        raise TypeError(f"rng must be a non-negative int or a numpy Generator, got "
+                        f"{rng!r}")
+    flat = np.ascontiguousarray(lab, dtype=np.int64).reshape(-1)
+    out = np.empty((flat.size, 3), np.uint8)
+    _hash_colors(flat, np.uint64(_mix64(np.uint64(seed % 2**64))), out)
+    return out.reshape(lab.shape + (3,))
