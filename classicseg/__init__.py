@@ -6,3 +6,4 @@ from .watershed import (grid_markers, h_minima_markers, regional_minima,  # noqa
 from .color import lab2rgb, rgb2lab  # noqa: E402,F401
 from .slic import slic  # noqa: E402,F401
 from .labels import enforce_connectivity, relabel_sequential  # noqa: E402,F401
+from .viz import find_boundaries, label_colors, mark_boundaries  # noqa: E402,F401
