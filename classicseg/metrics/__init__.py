@@ -14,3 +14,5 @@ from .semantic import (ConfusionMatrix, SemanticMetrics, confusion_matrix, dice,
                        miou, pixel_accuracy, semantic_metrics)
 from .bsds import BSDSRegionResult, bsds_region_benchmark  # noqa: F401
 from .instance import CocoMaskAP, CocoMetrics, Instances, coco_mask_ap  # noqa: F401
+from .panoptic import (PanopticMetrics, PanopticQuality, id_to_rgb,  # noqa: F401
+                       panoptic_quality, rgb_to_id)
