@@ -108,11 +108,12 @@ def _linear_chunk_to_lab(lin, n, out, start):
     for j in range(3 * n):
         if lin[j] > 1.5:  # out-of-gamut float input: exact cube root
             f[j] = np.cbrt(lin[j])
+    dst = out[start:start + n]  # zero-based views: no negative-index checks
     for p in range(n):
         fx, fy, fz = f[3 * p], f[3 * p + 1], f[3 * p + 2]
-        out[start + p, 0] = 116.0 * fy - 16.0
-        out[start + p, 1] = 500.0 * (fx - fy)
-        out[start + p, 2] = 200.0 * (fy - fz)
+        dst[p, 0] = 116.0 * fy - 16.0
+        dst[p, 1] = 500.0 * (fx - fy)
+        dst[p, 2] = 200.0 * (fy - fz)
 
 
 @jit
@@ -133,13 +134,13 @@ def _rgb2lab_flat(rgb, out):
     flat = rgb.reshape(-1)
     for c in prange(_n_chunks(rgb.shape[0])):
         start, n = _chunk_span(c, rgb.shape[0])
+        src = flat[3 * start:3 * (start + n)]
         lin = np.empty(3 * n)
         for j in range(3 * n):
-            lin[j] = _srgb_to_linear_unit(np.float64(flat[3 * start + j]))
+            lin[j] = _srgb_to_linear_unit(np.float64(src[j]))
         for j in range(3 * n):
-            v = np.float64(flat[3 * start + j])
-            if v > 1.0:  # out-of-gamut float input: exact power
-                lin[j] = _srgb_to_linear(v)
+            if src[j] > 1.0:  # out-of-gamut float input: exact power
+                lin[j] = _srgb_to_linear(np.float64(src[j]))
         _linear_chunk_to_lab(lin, n, out, start)
 
 
@@ -165,9 +166,10 @@ def _rgb2lab_uint8_flat(rgb, out, lut=None):
     flat = rgb.reshape(-1)
     for c in prange(_n_chunks(rgb.shape[0])):
         start, n = _chunk_span(c, rgb.shape[0])
+        src = flat[3 * start:3 * (start + n)]
         lin = np.empty(3 * n)
         for j in range(3 * n):
-            lin[j] = table[flat[3 * start + j]]
+            lin[j] = table[src[j]]
         _linear_chunk_to_lab(lin, n, out, start)
 
 
