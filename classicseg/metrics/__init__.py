@@ -16,3 +16,5 @@ from .bsds import BSDSRegionResult, bsds_region_benchmark  # noqa: F401
 from .instance import CocoMaskAP, CocoMetrics, Instances, coco_mask_ap  # noqa: F401
 from .panoptic import (PanopticMetrics, PanopticQuality, id_to_rgb,  # noqa: F401
                        panoptic_quality, rgb_to_id)
+from .evaluate import (evaluate_coco_instances, evaluate_coco_panoptic,  # noqa: F401
+                       evaluate_semantic_folders)
