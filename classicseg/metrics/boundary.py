@@ -612,7 +612,8 @@ def boundary_prf(y_true, y_pred, *, tolerance=0.0075, thin=True, method="exact")
         The human annotations, one map per annotator.  A bool array is a boundary
         map (as BSDS500 stores them); an integer array is a label map, turned into
         boundaries exactly as the BSDS ground truth was made (``seg2bdry`` then
-        thinning).
+        thinning).  The dtype decides: a boundary image stored as 0/1 integers
+        (the ``.mat`` files hold uint8, PNGs too) must be passed as ``b != 0``.
     y_pred : (H, W) array
         The machine result: a bool boundary map, or an integer label map (its
         boundaries by ``seg2bdry``, see :func:`boundaries_from_labels`).  For a soft
@@ -620,7 +621,8 @@ def boundary_prf(y_true, y_pred, *, tolerance=0.0075, thin=True, method="exact")
     tolerance : float, default 0.0075
         The matching distance ``maxDist``.  A value below 1 is a fraction of the
         image diagonal (the benchmark's default 0.0075 is 4.34 px on 481x321); a
-        value of 1 or more is a distance in pixels.
+        value of 1 or more is a distance in pixels.  Time and memory of the exact
+        method grow with the square of the distance.
     thin : bool, default True
         Thin the machine map with MATLAB's ``bwmorph(.., 'thin', Inf)`` algorithm
         before matching, as the benchmark does (``thinpb = 1``).
