@@ -330,6 +330,20 @@ def test_accumulator_pools_counts_not_scores():
     assert acc.compute() == BoundaryPRF(0.0, 0.0, 0.0, 0, 0, 0, 0)
 
 
+def test_accumulator_validates_its_settings():
+    with pytest.raises(ValueError, match="method"):
+        BoundaryAccumulator(method="edt")
+    with pytest.raises(ValueError, match="tolerance"):
+        BoundaryAccumulator(tolerance=-1)
+
+
+def test_deterministic():
+    rng = np.random.default_rng(5)
+    labels = rng.integers(1, 6, (40, 50))
+    gts = [rng.random((40, 50)) < 0.1 for _ in range(3)]
+    assert len({boundary_prf(gts, labels) for _ in range(3)}) == 1
+
+
 # --- real BSDS500 data ----------------------------------------------------------------
 
 @bsds
