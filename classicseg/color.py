@@ -8,7 +8,7 @@ output's dtype, so float32 results are the float64 ones rounded once.
 """
 import numpy as np
 
-from ._numba import jit, prange
+from ._numba import jit, prange, serial_if_small
 from ._validate import check_channels, check_finite, float_dtype_for, spatial_image, \
     to_float
 
@@ -209,13 +209,14 @@ def lab_image(rgb, dtype):
     rgb = np.asarray(rgb)
     out = np.empty(rgb.shape, dtype)
     flat_out = out.reshape(-1, 3)
-    if rgb.dtype == np.uint8:
-        _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3), flat_out,
-                            _srgb_lut())
-        return out
-    if rgb.dtype.kind != "f":
-        rgb = to_float(rgb, "rgb")
-    _rgb2lab_flat(np.ascontiguousarray(rgb, dtype=dtype).reshape(-1, 3), flat_out)
+    with serial_if_small(flat_out.shape[0]):
+        if rgb.dtype == np.uint8:
+            _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3), flat_out,
+                                _srgb_lut())
+            return out
+        if rgb.dtype.kind != "f":
+            rgb = to_float(rgb, "rgb")
+        _rgb2lab_flat(np.ascontiguousarray(rgb, dtype=dtype).reshape(-1, 3), flat_out)
     return out
 
 
@@ -299,6 +300,7 @@ def lab2rgb(lab, *, channel_axis=-1):
     arr = _color_array(lab, channel_axis, "lab", (3,))
     dtype = float_dtype_for(arr.dtype) if arr.dtype.kind == "f" else np.float64
     out = np.empty(arr.shape, dtype)
-    _lab2rgb_flat(np.ascontiguousarray(arr, dtype=dtype).reshape(-1, 3),
-                  out.reshape(-1, 3))
+    with serial_if_small(out.size // 3):
+        _lab2rgb_flat(np.ascontiguousarray(arr, dtype=dtype).reshape(-1, 3),
+                      out.reshape(-1, 3))
     return out if channel_axis in (-1, out.ndim - 1) else np.moveaxis(out, -1, channel_axis)

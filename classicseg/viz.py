@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._numba import jit, prange
+from ._numba import jit, prange, serial_if_small
 from ._validate import check_array, check_channels, check_label_map, check_same_shape, \
     to_float
 
@@ -179,11 +179,13 @@ def find_boundaries(labels, *, connectivity=1, mode="thick", background=0):
     shape = np.shape(labels)
     if mode == "subpixel":
         out = np.empty(tuple(2 * s - 1 for s in lab.shape), bool)
-        _subpixel_boundaries(lab, maxval, out)
+        with serial_if_small(out.size):
+            _subpixel_boundaries(lab, maxval, out)
         return out.reshape(tuple(2 * s - 1 for s in shape))
     out = np.empty(lab.shape, np.uint8)
-    _boundaries(lab, _offsets(ndim, connectivity), _offsets(ndim, ndim),
-                _MODES.index(mode), background, maxval, out)
+    with serial_if_small(out.size):
+        _boundaries(lab, _offsets(ndim, connectivity), _offsets(ndim, ndim),
+                    _MODES.index(mode), background, maxval, out)
     return out.view(bool).reshape(shape)
 
 
@@ -334,5 +336,6 @@ def label_colors(labels, *, rng=0):
                         f"{rng!r}")
     flat = np.ascontiguousarray(lab, dtype=np.int64).reshape(-1)
     out = np.empty((flat.size, 3), np.uint8)
-    _hash_colors(flat, np.uint64(_mix64(np.uint64(seed % 2**64))), out)
+    with serial_if_small(flat.size):
+        _hash_colors(flat, np.uint64(_mix64(np.uint64(seed % 2**64))), out)
     return out.reshape(lab.shape + (3,))

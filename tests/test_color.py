@@ -167,7 +167,7 @@ def test_input_not_modified_and_views_accepted():
 
 
 def test_same_result_for_any_thread_count():
-    rgb = np.random.default_rng(12).random((300, 200, 3))
+    rgb = np.random.default_rng(12).random((1100, 1000, 3))  # big enough to go parallel
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
