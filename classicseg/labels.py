@@ -82,7 +82,7 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     vol = np.ascontiguousarray(labels.reshape((1,) * (3 - labels.ndim) + labels.shape),
                                dtype=np.int32 if fits else np.int64)
     m = np.ones(vol.shape, np.bool_) if mask is None else mask.reshape(vol.shape)
-    return _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES).reshape(labels.shape)
+    return _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES, False).reshape(labels.shape)
 
 
 @jit
@@ -208,12 +208,13 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
 
 
 @jit
-def _enforce_connectivity(labels, mask, min_size, features):
+def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     """Connected components of equal labels, small ones merged: runs + union-find.
 
     ``features`` (C, Z, Y, X): a small component joins the adjacent component of
     closest mean feature; with C = 0, Achanta's rule: the component left of, or
-    else above, its first pixel."""
+    else above, its first pixel.  ``keep_largest``: only the largest component
+    of each label may stay (if not small); the others always merge."""
     Z, Y, X = labels.shape
     row_start, x0, x1, value = _label_runs(labels, mask)
     n_runs = x0.shape[0]
@@ -250,6 +251,20 @@ def _enforce_connectivity(labels, mask, min_size, features):
     for c in range(n_comp):
         means[c] /= sizes[c]
     small = sizes < min_size
+    if keep_largest:   # each label keeps its largest component; the others merge
+        small[:] = True
+        comp_value = value[first_run[:n_comp]]
+        order = np.argsort(comp_value, kind="mergesort")
+        start = 0
+        while start < n_comp:
+            end = start
+            best = order[start]
+            while end < n_comp and comp_value[order[end]] == comp_value[order[start]]:
+                if sizes[order[end]] > sizes[best]:
+                    best = order[end]
+                end += 1
+            small[best] = sizes[best] < min_size
+            start = end
     target = np.full(n_comp, -1, np.int64)
     best_d = np.full(n_comp, np.inf)
     if C == 0:

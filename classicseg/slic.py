@@ -30,7 +30,7 @@ _ROWS_PER_BAND = 32   # fewer rows per band would cut most windows in two
 
 
 def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=None,
-         enforce_connectivity=True, min_size_factor=0.25, slico=False, exact=False,
+         enforce_connectivity=True, min_size_factor=0.05, slico=False, exact=False,
          spacing=None, channel_axis=-1):
     """Segment an image into SLIC superpixels.
 
@@ -56,10 +56,14 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     mask : bool array, optional
         Spatial mask; superpixels are computed inside it, 0 outside.
     enforce_connectivity : bool
-        Make every segment 4-connected (6 in 3-D), merging fragments smaller than
-        ``min_size_factor * N / n`` pixels into an adjacent segment.
+        Make every superpixel connected (4-connected, 6 in 3-D): each superpixel
+        is the largest connected piece of one k-means cluster, and the cluster's
+        other pieces join the adjacent superpixel of closest mean colour.
     min_size_factor : float
-        See ``enforce_connectivity``; 0.25 is the published choice.
+        Superpixels smaller than ``min_size_factor * N / n`` pixels are dissolved
+        the same way.  Achanta's code merges every piece below ``0.25 * N / n``,
+        whole clusters included, which loses up to a third of the segments on
+        BSDS500 images; 0.05 removes only slivers and keeps the count near ``n``.
     slico : bool
         SLICO: each cluster normalises colour distances by the largest one it saw
         (zero-parameter SLIC); ``compactness`` is then the initial value.
@@ -142,7 +146,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
         segment_size = n_available / n
         min_size = int(min_size_factor * segment_size)
         # masked pixels that no window reached keep -1: a label of their own
-        labels = _enforce_connectivity(labels, vmask, min_size, planes)
+        labels = _enforce_connectivity(labels, vmask, min_size, planes, True)
     else:   # clusters may be disconnected; fill the gaps left by empty clusters
         labels = np.where(labels < 0, len(centers), labels) + 1
         labels = relabel_sequential(np.where(vmask, labels, 0))

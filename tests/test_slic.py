@@ -238,3 +238,15 @@ def test_bad_images(image, error, match):
     channel_axis = None if "inf" in match else -1
     with pytest.raises(error, match=match):
         slic(image, n=2, channel_axis=channel_axis)
+
+
+BSDS_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bsds500" / "images" / "val"
+
+
+@pytest.mark.bsds
+@pytest.mark.skipif(not BSDS_VAL.is_dir(), reason="BSDS500 not found at ../shared/data")
+def test_segment_count_on_bsds_within_ten_percent():
+    images = [read_image(p) for p in sorted(BSDS_VAL.glob("*.jpg"))[:100:10]]
+    for n in (200, 500, 1000, 2000):
+        counts = [slic(img, n=n).max() for img in images]
+        assert min(counts) >= 0.9 * n and max(counts) <= 1.1 * n, (n, counts)
