@@ -15,10 +15,15 @@ log = logging.getLogger("classicseg")
 # Each method maps to a function (image, args) -> int32 label map.  Methods add their
 # own flags in _add_method_flags and their runner here.
 
+def _channel_axis(image):
+    return None if image.ndim == 2 else -1
+
+
 def _run_slic(image, args):
     from .slic import slic
     return slic(image, n=args.n, compactness=args.compactness,
-                max_num_iter=args.max_num_iter)
+                max_num_iter=args.max_num_iter, slico=args.slico, exact=args.exact,
+                channel_axis=_channel_axis(image))
 
 
 def _run_watershed(image, args):
@@ -31,7 +36,7 @@ def _run_watershed(image, args):
     from .filters import gradient_magnitude
     from .watershed import grid_markers, h_minima_markers, watershed
 
-    grad = gradient_magnitude(image, channel_axis=None if image.ndim == 2 else -1)
+    grad = gradient_magnitude(image, channel_axis=_channel_axis(image))
     if args.h is not None:
         markers = h_minima_markers(grad, args.h)
     else:
@@ -57,6 +62,10 @@ def _add_method_flags(p):
                            "(default: %(default)s)")
     slic.add_argument("--max-num-iter", type=int, default=10,
                       help="k-means iterations (default: %(default)s)")
+    slic.add_argument("--slico", action="store_true",
+                      help="SLICO: adaptive per-cluster colour normalisation")
+    slic.add_argument("--exact", action="store_true",
+                      help="return exactly --n segments")
     ws = p.add_argument_group(
         "watershed", "flood the gradient magnitude from h-minima (--h) or from --n "
         "grid markers; --compactness on SLIC's scale (0 = classic watershed)")
@@ -309,8 +318,8 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
+    log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     return int(args.handler(args) or 0)
 
 
