@@ -42,15 +42,6 @@ def _srgb_to_linear(c):
 
 
 @jit
-def _linear_to_srgb(c):
-    if c > 0.0031308:
-        c = 1.055 * c ** (1.0 / 2.4) - 0.055
-    else:
-        c = 12.92 * c
-    return min(max(c, 0.0), 1.0)
-
-
-@jit
 def _pow24_unit(x):
     """x ** 2.4 for x in [0.09, 1] to 1e-15 relative: x**2 * a Halley fifth root of
     x**2.  Branch-free, so the loops calling it vectorise (libm's pow does not)."""
@@ -64,8 +55,8 @@ def _pow24_unit(x):
 
 @jit
 def _cbrt_unit(t):
-    """Cube root for t in [0.008, 1.5] to 1e-15 relative (Halley, branch-free)."""
-    y = 0.4 + 0.6 * t
+    """Cube root for t in [0.003, 1.5] to 1e-15 relative (Halley, branch-free)."""
+    y = 0.25 + 0.75 * t
     for _ in range(4):
         y3 = y * y * y
         y = y * (y3 + 2.0 * t) / (2.0 * y3 + t)
@@ -77,6 +68,17 @@ def _srgb_to_linear_unit(c):
     """``_srgb_to_linear`` for c <= 1 (the fast form; larger c need a fix-up)."""
     fast = _pow24_unit((c + 0.055) / 1.055)
     return fast if c > 0.04045 else c / 12.92
+
+
+@jit
+def _linear_to_srgb_unit(c):
+    """sRGB gamma of linear ``c``, clipped to [0, 1], without libm:
+    c ** (1 / 2.4) = u * u ** (1 / 4) with u = c ** (1 / 3).  c is capped at 1 first,
+    which the final clip makes exact."""
+    u = _cbrt_unit(min(c, 1.0))
+    fast = 1.055 * u * np.sqrt(np.sqrt(u)) - 0.055
+    v = fast if c > 0.0031308 else 12.92 * c
+    return min(max(v, 0.0), 1.0)
 
 
 @jit
@@ -176,16 +178,22 @@ def _rgb2lab_uint8_flat(rgb, out, lut=None):
 @jit(parallel=True)
 def _lab2rgb_flat(lab, out):
     """Lab (N, 3) -> sRGB in [0, 1] written into ``out`` (N, 3), skimage's clipping."""
-    for i in prange(lab.shape[0]):
-        fy = (np.float64(lab[i, 0]) + 16.0) / 116.0
-        fx = np.float64(lab[i, 1]) / 500.0 + fy
-        fz = max(fy - np.float64(lab[i, 2]) / 200.0, 0.0)  # skimage clips Z < 0
-        x = _f_inv(fx) * _XN
-        y = _f_inv(fy) * _YN
-        z = _f_inv(fz) * _ZN
-        out[i, 0] = _linear_to_srgb(_I00 * x + _I01 * y + _I02 * z)
-        out[i, 1] = _linear_to_srgb(_I10 * x + _I11 * y + _I12 * z)
-        out[i, 2] = _linear_to_srgb(_I20 * x + _I21 * y + _I22 * z)
+    flat, flat_out = lab.reshape(-1), out.reshape(-1)
+    for c in prange(_n_chunks(lab.shape[0])):
+        start, n = _chunk_span(c, lab.shape[0])
+        src = flat[3 * start:3 * (start + n)]
+        lin = np.empty(3 * n)
+        for p in range(n):
+            fy = (np.float64(src[3 * p]) + 16.0) / 116.0
+            fx = np.float64(src[3 * p + 1]) / 500.0 + fy
+            fz = max(fy - np.float64(src[3 * p + 2]) / 200.0, 0.0)  # skimage clips Z < 0
+            x, y, z = _f_inv(fx) * _XN, _f_inv(fy) * _YN, _f_inv(fz) * _ZN
+            lin[3 * p] = _I00 * x + _I01 * y + _I02 * z
+            lin[3 * p + 1] = _I10 * x + _I11 * y + _I12 * z
+            lin[3 * p + 2] = _I20 * x + _I21 * y + _I22 * z
+        dst = flat_out[3 * start:3 * (start + n)]
+        for j in range(3 * n):
+            dst[j] = _linear_to_srgb_unit(lin[j])
 
 
 _LUT = None

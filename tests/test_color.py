@@ -236,8 +236,16 @@ def test_lab_image(src, dtype):
 
 def test_fast_power_and_cube_root_agree_with_libm():
     x = np.linspace(0.0905, 1.0, 200_001)
-    t = np.linspace(0.008856, 1.5, 200_001)
+    t = np.linspace(0.0031308, 1.5, 200_001)
     pow24 = np.array([color._pow24_unit(v) for v in x[::97]])
     cbrt = np.array([color._cbrt_unit(v) for v in t[::97]])
     np.testing.assert_allclose(pow24, x[::97] ** 2.4, rtol=2e-15)
     np.testing.assert_allclose(cbrt, np.cbrt(t[::97]), rtol=2e-15)
+
+
+def test_fast_inverse_gamma_agrees_with_the_formula():
+    c = np.concatenate([np.linspace(-0.1, 1.2, 100_001), [0.0031308, 0.0031309, 1.0]])
+    expected = np.clip(np.where(c > 0.0031308, 1.055 * np.abs(c) ** (1 / 2.4) - 0.055,
+                                12.92 * c), 0, 1)
+    got = np.array([color._linear_to_srgb_unit(v) for v in c[::7]])
+    np.testing.assert_allclose(got, expected[::7], rtol=0, atol=1e-15)
