@@ -21,6 +21,8 @@ from typing import List, NamedTuple
 
 import numpy as np
 
+from .io import read_image
+
 CAMVID_CLASSES = ("Sky", "Building", "Pole", "Road", "Pavement", "Tree", "SignSymbol",
                   "Fence", "Car", "Pedestrian", "Bicyclist")
 """The 11 CamVid classes of the SegNet protocol, index = class id."""
@@ -151,16 +153,6 @@ def load_bsds500_gt(path):
     return segs, bounds
 
 
-def _read_rgb(path):
-    """Read an image file as a uint8 RGB array (H, W, 3)."""
-    import cv2
-
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise FileNotFoundError(f"cannot read image {path} (missing or not an image)")
-    return np.ascontiguousarray(img[..., ::-1])
-
-
 def load_bsds500(root, split, image_id):
     """Load one BSDS500 image and all of its human annotations.
 
@@ -186,7 +178,7 @@ def load_bsds500(root, split, image_id):
     ((321, 481, 3), 5, dtype('int32'))
     """
     image_id = str(image_id)
-    image = _read_rgb(_bsds_split_dir(root, split, "images") / f"{image_id}.jpg")
+    image = read_image(_bsds_split_dir(root, split, "images") / f"{image_id}.jpg")
     segs, bounds = load_bsds500_gt(_bsds_split_dir(root, split, "groundTruth")
                                    / f"{image_id}.mat")
     if segs and segs[0].shape != image.shape[:2]:
@@ -262,13 +254,9 @@ def load_camvid(root, split, index):
     >>> image.shape, int(labels.max()) <= CAMVID_IGNORE_INDEX  # doctest: +SKIP
     ((360, 480, 3), True)
     """
-    import cv2
-
     img_path, ann_path = camvid_pairs(root, split)[index]
-    image = _read_rgb(img_path)
-    ann = cv2.imread(str(ann_path), cv2.IMREAD_UNCHANGED)
-    if ann is None:
-        raise FileNotFoundError(f"cannot read annotation {ann_path}")
+    image = read_image(img_path)
+    ann = read_image(ann_path)
     if ann.ndim != 2:
         raise ValueError(f"{ann_path}: expected a single-channel class-index PNG, got "
                          f"shape {ann.shape}")
