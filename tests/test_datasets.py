@@ -67,7 +67,7 @@ def test_missing_paths_give_clear_errors(tmp_path, monkeypatch):
     write_fake_bsds(tmp_path)
     with pytest.raises(FileNotFoundError, match="split 'test' not found.*available: val"):
         bsds500_ids(tmp_path, "test")
-    with pytest.raises(FileNotFoundError, match="cannot read image"):
+    with pytest.raises(FileNotFoundError, match="no such file.*999.jpg"):
         load_bsds500(tmp_path, "val", "999")
     with pytest.raises(FileNotFoundError, match="ground-truth file not found"):
         load_bsds500_gt(tmp_path / "nope.mat")
