@@ -168,21 +168,22 @@ class CocoMaskAP:
             keep_g, keep_d = np.ones(g_cls.size, bool), np.ones(d_cls.size, bool)
             self._seen.update(g_cls.tolist(), d_cls.tolist())
         cats = np.unique(np.concatenate([g_cls[keep_g], d_cls[keep_d]]))
+        bounds = np.arange(cats.size + 1)
         # ground truth grouped by category, input order kept within a category
         g_idx = np.flatnonzero(keep_g)
-        g_idx = g_idx[np.argsort(np.searchsorted(cats, g_cls[g_idx]), kind="stable")]
-        # predictions grouped by category, by descending score (stable), top maxDets
+        g_cat = np.searchsorted(cats, g_cls[g_idx])
+        order = np.argsort(g_cat, kind="stable")
+        g_idx, g_start = g_idx[order], np.searchsorted(g_cat[order], bounds)
+        # predictions grouped by category, by descending score (stable), the first
+        # maxDets of each category kept (COCOeval truncates per image and category)
         d_idx = np.flatnonzero(keep_d)
         d_cat = np.searchsorted(cats, d_cls[d_idx])
-        d_idx = d_idx[np.lexsort((-d_score[d_idx], d_cat))]
-        d_cat = np.searchsorted(cats, d_cls[d_idx])
-        g_start = np.searchsorted(np.searchsorted(cats, g_cls[g_idx]),
-                                  np.arange(cats.size + 1))
-        d_start = np.searchsorted(d_cat, np.arange(cats.size + 1))
-        rank = np.arange(d_idx.size) - d_start[d_cat]
-        d_idx, d_cat, rank = d_idx[rank < MAX_DETS[-1]], d_cat[rank < MAX_DETS[-1]], \
-            rank[rank < MAX_DETS[-1]]
-        d_start = np.searchsorted(d_cat, np.arange(cats.size + 1))
+        order = np.lexsort((-d_score[d_idx], d_cat))
+        d_idx, d_cat = d_idx[order], d_cat[order]
+        rank = np.arange(d_idx.size) - np.searchsorted(d_cat, bounds)[d_cat]
+        keep = rank < MAX_DETS[-1]
+        d_idx, d_cat, rank = d_idx[keep], d_cat[keep], rank[keep]
+        d_start = np.searchsorted(d_cat, bounds)
         matched, ignored, npig = _evaluate_image(
             d_runs.ptr, d_runs.starts, d_runs.ends, d_runs.area, d_idx, d_start,
             g_runs.ptr, g_runs.starts, g_runs.ends, g_runs.area, g_area, g_crowd,
