@@ -28,7 +28,7 @@ def _small_if_subpixel(mode, *arrays):
 def _sk_find_boundaries(labels, **kw):
     # skimage's 'outer' overflows for 64-bit labels (grey erosion of the int64
     # maximum wraps to the minimum); its int32 result is the intended one.
-    if kw.get("mode") == "outer" and labels.dtype.itemsize >= 4:
+    if kw.get("mode") == "outer" and labels.dtype.itemsize == 8:
         labels = labels.astype(np.int32)
     return skseg.find_boundaries(labels, **kw)
 
