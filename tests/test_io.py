@@ -105,6 +105,7 @@ def test_write_image_floats_and_other_layouts(tmp_path):
     rgb = np.array([[[0.0, 0.5, 1.0], [-0.2, 1.3, 0.25]]])
     back = read_image(write_image(tmp_path / "f.png", rgb))
     assert back.tolist() == [[[0, 128, 255], [0, 255, 64]]]  # clipped, rounded
+    assert rgb[0, 1].tolist() == [-0.2, 1.3, 0.25]  # the input is untouched
     gray = read_image(write_image(tmp_path / "g.png", np.array([[0.0, 1.0]])))
     assert gray.tolist() == [[0, 255]]
     rgba = RNG.integers(0, 256, (3, 3, 4)).astype(np.uint8)
