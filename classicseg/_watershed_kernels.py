@@ -130,20 +130,20 @@ def _sort_run(slots, lo, hi, elev, values):
     """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation; ``values`` is
     scratch of at least 64 entries."""
     n = hi - lo
-    for k in range(lo + 1, hi):
-        if elev[slots[k]] < elev[slots[k - 1]]:
-            break
-    else:
-        return
     if n > values.size:
+        for k in range(lo + 1, hi):
+            if elev[slots[k]] < elev[slots[k - 1]]:
+                break
+        else:
+            return
         order = np.empty(n, elev.dtype)
         for k in range(n):
             order[k] = elev[slots[lo + k]]
         slots[lo:hi] = slots[lo:hi][np.argsort(order, kind="mergesort")]
         return
     for k in range(n):  # insertion sort: short stretches, often nearly sorted
-        v = elev[slots[lo + k]]
         s = slots[lo + k]
+        v = elev[s]
         j = k
         while j > 0 and values[j - 1] > v:
             values[j] = values[j - 1]
@@ -264,57 +264,60 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
     return nflag
 
 
-@jit
-def _distance(p, q, strides):
-    """Euclidean distance between raveled indices ``p`` and ``q``."""
-    d2 = 0.0
-    for st in strides:
-        d = p // st - q // st
-        d2 += d * d
-        p = p % st
-        q = q % st
-    return np.sqrt(d2)
+# Compact flooding keeps, for each queued pixel, its offset (dz, dy, dx) from the
+# marker pixel its flood came from, packed in 21-bit fields biased by _BIAS: adding
+# a packed neighbour step adds field-wise (no field leaves [1, 2**21)), so distances
+# need no division.
+_BIAS = 1 << 20
+_FIELD = (1 << 21) - 1
+_ORIGIN = (_BIAS << 42) | (_BIAS << 21) | _BIAS
 
 
 @jit(fastmath=False)
-def _flood_compact(elev, out, offsets, seeds, strides, compactness, wsl):
+def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
     """Compact watershed (Neubert & Protzel 2014): the priority of pixel ``q`` reached
     from marker pixel ``s`` is ``elev[q] + compactness * |q - s|``.  The same pixel
     may be queued from several markers, so labels are decided when popped (markers
-    never become lines here).  ``fastmath`` is off so priorities round exactly as
-    scikit-image's."""
+    never become lines here).  ``steps[k]`` is ``offsets[k]`` as a packed (dz, dy,
+    dx); ``strides`` the padded strides of (z, y, x).  ``fastmath`` is off so
+    priorities round exactly as scikit-image's."""
     cap = max(64, 2 * seeds.size)
     hv = np.empty(cap, np.float64)
     ha = np.empty(cap, np.int64)
     hi = np.empty(cap, np.int64)
-    hs = np.empty(cap, np.int64)
+    hd = np.empty(cap, np.int64)
     hn = 0
     for k in range(seeds.size):
-        s = seeds[k]
-        _heap_push(hv, ha, hi, hs, hn, elev[s], k, s, s)
+        _heap_push(hv, ha, hi, hd, hn, elev[seeds[k]], k, seeds[k], _ORIGIN)
         hn += 1
     age = seeds.size
     while hn > 0:
         v = hv[0]
         p = hi[0]
-        s = hs[0]
-        _heap_pop(hv, ha, hi, hs, hn)
+        d = hd[0]
+        _heap_pop(hv, ha, hi, hd, hn)
         hn -= 1
-        if p != s:
+        if d != _ORIGIN:
             if out[p] != 0:
                 continue  # labelled from another marker first, or a line
+            s = p - (((d >> 42) - _BIAS) * strides[0] + (((d >> 21) & _FIELD) - _BIAS)
+                     * strides[1] + ((d & _FIELD) - _BIAS) * strides[2])
             lab = out[s]
             out[p] = LINE if wsl and _is_line(out, offsets, p, lab) else lab
-        for o in offsets:
-            q = p + o
+        for k in range(offsets.size):
+            q = p + offsets[k]
             if out[q] != 0:
                 continue
-            w = elev[q] + compactness * _distance(q, s, strides)
+            e = d + steps[k]
+            dz = (e >> 42) - _BIAS
+            dy = ((e >> 21) & _FIELD) - _BIAS
+            dx = (e & _FIELD) - _BIAS
+            w = elev[q] + compactness * np.sqrt(np.float64(dz * dz + dy * dy + dx * dx))
             if w < v:
                 w = v
             if hn == hv.size:
-                hv, ha, hi, hs = _heap_grow(hv, ha, hi, hs)
-            _heap_push(hv, ha, hi, hs, hn, w, age, q, s)
+                hv, ha, hi, hd = _heap_grow(hv, ha, hi, hd)
+            _heap_push(hv, ha, hi, hd, hn, w, age, q, e)
             hn += 1
             age += 1
 
@@ -419,33 +422,31 @@ def _reconstruct_erosion(seed, image, mask, offsets, queue, queued):
     the result is exact.  Pixels with ``mask == 0`` must hold the dtype's maximum
     in both arrays (they then never lower anything)."""
     n = seed.size
+    before = offsets[offsets < 0]
+    after = offsets[offsets > 0]
     for p in range(n):  # raster scan: neighbours before p
-        if not mask[p]:
-            continue
-        m = seed[p]
-        for o in offsets:
-            if o < 0 and seed[p + o] < m:
-                m = seed[p + o]
-        seed[p] = m if m > image[p] else image[p]
-    qh = 0
+        if mask[p]:
+            m = seed[p]
+            for o in before:
+                m = min(m, seed[p + o])
+            seed[p] = max(m, image[p])
     qt = 0
     for p in range(n - 1, -1, -1):  # anti-raster scan: neighbours after p
         if not mask[p]:
             continue
         m = seed[p]
-        for o in offsets:
-            if o > 0 and seed[p + o] < m:
-                m = seed[p + o]
-        if m < image[p]:
-            m = image[p]
+        for o in after:
+            m = min(m, seed[p + o])
+        m = max(m, image[p])
         seed[p] = m
-        for o in offsets:
-            q = p + o
-            if o > 0 and seed[q] > m and seed[q] > image[q]:
+        for o in after:
+            x = seed[p + o]
+            if x > m and x > image[p + o]:
                 queue[qt] = p
                 qt += 1
                 queued[p] = 1
                 break
+    qh = 0
     count = qt
     while count > 0:
         p = queue[qh]
@@ -455,8 +456,9 @@ def _reconstruct_erosion(seed, image, mask, offsets, queue, queued):
         m = seed[p]
         for o in offsets:
             q = p + o
-            if seed[q] > m and image[q] != seed[q]:
-                seed[q] = m if m > image[q] else image[q]
+            x = seed[q]
+            if x > m and image[q] != x:
+                seed[q] = max(m, image[q])
                 if not queued[q]:
                     queued[q] = 1
                     queue[qt] = q

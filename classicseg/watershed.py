@@ -54,16 +54,21 @@ def _crop(flat, shape):
     return np.ascontiguousarray(padded[tuple(slice(1, -1) for _ in shape)])
 
 
+def _strides(shape):
+    """Strides, in elements, of the padded array of an image of ``shape``."""
+    return np.cumprod((1,) + tuple(s + 2 for s in shape[:0:-1]))[::-1]
+
+
 def _offsets(shape, connectivity):
-    """Raveled neighbour offsets in the padded array of an image of ``shape``,
-    ordered as scikit-image orders them (by distance, then raster order) so that
-    equal-priority pushes happen in the same order."""
-    strides = np.cumprod((1,) + tuple(s + 2 for s in shape[:0:-1]))[::-1]
+    """Raveled neighbour offsets in the padded array of an image of ``shape``, and
+    the neighbour steps they stand for, ordered as scikit-image orders them (by
+    distance, then raster order) so that equal-priority pushes happen in the same
+    order."""
     footprint = ndi.generate_binary_structure(len(shape), connectivity)
     steps = np.argwhere(footprint) - 1
     dist2 = (steps ** 2).sum(axis=1)
     steps = steps[np.argsort(dist2, kind="stable")][1:]  # drop the centre
-    return (steps @ strides).astype(np.int64), strides.astype(np.int64)
+    return (steps @ _strides(shape)).astype(np.int64), steps
 
 
 def _padded_mask(mask, shape):
@@ -437,10 +442,16 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
     elif isinstance(markers, numbers.Integral) and not isinstance(markers, bool):
         markers = grid_markers(shape, markers, mask)
     out = _label_markers(markers, arr, mask)
-    offsets, strides = _offsets(shape, connectivity)
+    offsets, steps = _offsets(shape, connectivity)
     seeds = np.flatnonzero(out > 0)
     if compactness > 0:
-        _flood_compact(_pad(arr, np.float64, 0), out, offsets, seeds, strides,
+        # (dz, dy, dx) steps and strides, packed as _flood_compact expects
+        steps3 = np.zeros((len(steps), 3), np.int64)
+        steps3[:, 3 - arr.ndim:] = steps
+        packed = (steps3[:, 0] << 42) + (steps3[:, 1] << 21) + steps3[:, 2]
+        strides = np.zeros(3, np.int64)
+        strides[3 - arr.ndim:] = _strides(shape)
+        _flood_compact(_pad(arr, np.float64, 0), out, offsets, packed, seeds, strides,
                        compactness, bool(watershed_line))
     else:
         seed_labels = out[seeds]
