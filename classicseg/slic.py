@@ -20,7 +20,7 @@ from scipy import ndimage as ndi
 from ._numba import jit, prange
 from ._validate import (check_finite, check_mask, check_positive, check_spacing,
                         spatial_image, to_float)
-from .color import lab_image
+from .color import _rgb2lab_uint8_flat, _srgb_lut, lab_image
 from .labels import _enforce_connectivity, adjust_segment_count, relabel_sequential
 
 # Accumulator memory per call is n_bands * K * (C + 3) float64: cap it.
@@ -107,7 +107,8 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     >>> bool((labels[:, :30, None] != labels[:, 30:][:, None]).all())
     True
     """
-    feats, colour_scale, spatial_shape = _features(image, channel_axis, sigma, spacing)
+    planes, colour_scale = _features(image, channel_axis, sigma, spacing)
+    spatial_shape = planes.shape[1:]
     n_pixels = math.prod(spatial_shape)
     n = check_positive(n, "n", integer=True)
     compactness = check_positive(compactness, "compactness")
@@ -124,21 +125,20 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
 
     ndim = len(spatial_shape)
     spacing = check_spacing(spacing, ndim)
-    vol = feats.reshape((1,) * (3 - ndim) + spatial_shape + (feats.shape[-1],))
-    vmask = (np.ones(vol.shape[:3], np.bool_) if mask is None
-             else mask.reshape(vol.shape[:3]))
+    planes = planes.reshape(planes.shape[:1] + (1,) * (3 - ndim) + spatial_shape)
+    vmask = (np.ones(planes.shape[1:], np.bool_) if mask is None
+             else mask.reshape(planes.shape[1:]))
     sp3 = np.concatenate([np.ones(3 - ndim), spacing])
 
-    grid, steps = _grid_shape(vol.shape[:3], sp3, n, ndim, vmask)
-    centers = _seed_centers(vol, vmask, grid, steps)
+    grid, steps = _grid_shape(vmask.shape, sp3, n, ndim, vmask)
+    centers = _seed_centers(planes, vmask, grid, steps)
     if len(centers) == 0:
-        centers = _fallback_seed(vol, vmask)
+        centers = _fallback_seed(planes, vmask)
     s_phys = math.prod(steps[3 - ndim:] * sp3[3 - ndim:]) ** (1.0 / ndim)
     half_window = steps.copy()
     if ndim == 2:
         half_window[0] = 1.0   # the single slice z = 0
-    n_bands = _band_count(vol.shape[0] * vol.shape[1], len(centers), vol.shape[3])
-    planes = np.ascontiguousarray(np.moveaxis(vol, 3, 0))
+    n_bands = _band_count(vmask.shape[0] * vmask.shape[1], len(centers), len(planes))
     labels = _slic_kernel(planes, vmask, centers, half_window, sp3, s_phys,
                           compactness / colour_scale, slico, max(max_num_iter, 1),
                           n_bands)
@@ -151,15 +151,15 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
         labels = np.where(labels < 0, len(centers), labels) + 1
         labels = relabel_sequential(np.where(vmask, labels, 0))
     if exact:
-        labels = adjust_segment_count(labels, n, vol)
+        labels = adjust_segment_count(labels, n, np.moveaxis(planes, 0, -1))
     return labels.reshape(spatial_shape)
 
 
 # ------------------------------------------------------------------ preparation
 
 def _features(image, channel_axis, sigma, spacing):
-    """The clustering features as float32 (..., C), their colour scale (distance
-    units per feature unit) and the spatial shape.
+    """The clustering features as float32 planes (C, *spatial) and their colour
+    scale (distance units per feature unit).
 
     SLIC works in float32 whatever the input: its distances need no more.  Lab is
     computed in float64 and rounded once, so uint8, uint16 and float64 versions of
@@ -169,20 +169,30 @@ def _features(image, channel_axis, sigma, spacing):
     if has_channels and arr.shape[-1] == 4:
         arr = arr[..., :3]   # RGBA: drop alpha
     if has_channels and arr.shape[-1] == 3:
-        check_finite(arr, "image")
-        exact_in_f32 = arr.dtype in (np.uint8, np.float32, np.float16)
-        feats = lab_image(arr, np.float32 if exact_in_f32 else np.float64)
-        feats, colour_scale = feats.astype(np.float32, copy=False), 1.0
+        planes, colour_scale = _lab_planes(arr), 1.0
     else:
-        feats, colour_scale = to_float(arr).astype(np.float32, copy=False), 100.0
-        if not has_channels:
-            feats = feats[..., None]
-    spatial_shape = feats.shape[:-1]
+        feats = to_float(arr)
+        feats = feats[None] if not has_channels else np.moveaxis(feats, -1, 0)
+        planes, colour_scale = np.ascontiguousarray(feats, dtype=np.float32), 100.0
     sigma = check_positive(sigma, "sigma", allow_zero=True)
     if sigma > 0:
-        sp = check_spacing(spacing, len(spatial_shape))
-        feats = ndi.gaussian_filter(feats, tuple(sigma / sp) + (0,))
-    return np.ascontiguousarray(feats), colour_scale, spatial_shape
+        sp = check_spacing(spacing, planes.ndim - 1)
+        planes = ndi.gaussian_filter(planes, (0,) + tuple(sigma / sp))
+    return planes, colour_scale
+
+
+def _lab_planes(rgb):
+    """CIELAB of an (..., 3) sRGB array as float32 planes (3, ...)."""
+    planes = np.empty((3,) + rgb.shape[:-1], np.float32)
+    if rgb.dtype == np.uint8:   # straight into the planes: no interleaved copy
+        _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3),
+                            planes.reshape(3, -1).T, _srgb_lut())
+        return planes
+    check_finite(rgb, "image")
+    exact_in_f32 = rgb.dtype in (np.float32, np.float16)
+    lab = lab_image(rgb, np.float32 if exact_in_f32 else np.float64)
+    planes[:] = np.moveaxis(lab, -1, 0)
+    return planes
 
 
 def _grid_shape(shape, spacing, n, ndim, mask):
@@ -203,20 +213,20 @@ def _grid_shape(shape, spacing, n, ndim, mask):
     return grid, shape / grid
 
 
-def _seed_centers(vol, mask, grid, steps):
+def _seed_centers(planes, mask, grid, steps):
     """Grid seeds inside the mask, moved to the lowest gradient in 3x3(x3)."""
     axes = [(np.arange(g) + 0.5) * s - 0.5 for g, s in zip(grid, steps)]
     pos = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
     pos = np.round(pos).astype(np.int64)
     pos = pos[mask[pos[:, 0], pos[:, 1], pos[:, 2]]]
-    return _perturb_seeds(vol, mask, np.ascontiguousarray(pos))
+    return _perturb_seeds(planes, mask, np.ascontiguousarray(pos))
 
 
-def _fallback_seed(vol, mask):
+def _fallback_seed(planes, mask):
     """One seed at the masked pixel closest to the mask's centroid."""
     coords = np.argwhere(mask)
     best = coords[np.argmin(((coords - coords.mean(0)) ** 2).sum(1))]
-    return _perturb_seeds(vol, mask, best[None].astype(np.int64))
+    return _perturb_seeds(planes, mask, best[None].astype(np.int64))
 
 
 def _band_count(n_rows, n_clusters, n_channels):
@@ -228,10 +238,10 @@ def _band_count(n_rows, n_clusters, n_channels):
 # ------------------------------------------------------------------ kernels
 
 @jit
-def _gradient_at(vol, mask, z, y, x):
+def _gradient_at(planes, mask, z, y, x):
     """Achanta's seed gradient: squared colour differences of opposite neighbours
     (inf where a neighbour is outside the image or the mask)."""
-    Z, Y, X, C = vol.shape
+    C, Z, Y, X = planes.shape
     g = 0.0
     for axis in range(3):
         dz, dy, dx = axis == 0, axis == 1, axis == 2
@@ -245,34 +255,34 @@ def _gradient_at(vol, mask, z, y, x):
         if not (mask[z0, y0, x0] and mask[z1, y1, x1]):
             return np.inf
         for c in range(C):
-            d = vol[z1, y1, x1, c] - vol[z0, y0, x0, c]
+            d = planes[c, z1, y1, x1] - planes[c, z0, y0, x0]
             g += d * d
     return g
 
 
 @jit
-def _perturb_seeds(vol, mask, pos):
+def _perturb_seeds(planes, mask, pos):
     """Centres (K, 3 + C) at the lowest-gradient masked pixel near each seed."""
-    Z, Y, X, C = vol.shape
+    C, Z, Y, X = planes.shape
     K = pos.shape[0]
     centers = np.empty((K, 3 + C))
     for k in range(K):
         bz, by, bx = pos[k, 0], pos[k, 1], pos[k, 2]
-        best = _gradient_at(vol, mask, bz, by, bx)
+        best = _gradient_at(planes, mask, bz, by, bx)
         z_radius = 1 if Z > 1 else 0
         for dz in range(-z_radius, z_radius + 1):
             for dy in range(-1, 2):
                 for dx in range(-1, 2):
                     z, y, x = pos[k, 0] + dz, pos[k, 1] + dy, pos[k, 2] + dx
                     if 0 <= z < Z and 0 <= y < Y and 0 <= x < X and mask[z, y, x]:
-                        g = _gradient_at(vol, mask, z, y, x)
+                        g = _gradient_at(planes, mask, z, y, x)
                         if g < best:
                             best, bz, by, bx = g, z, y, x
         centers[k, 0] = bz
         centers[k, 1] = by
         centers[k, 2] = bx
         for c in range(C):
-            centers[k, 3 + c] = vol[bz, by, bx, c]
+            centers[k, 3 + c] = planes[c, bz, by, bx]
     return centers
 
 
@@ -293,6 +303,8 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
     max_colour = np.full(K, compactness * compactness)   # SLICO's running maxima
     colour_w = np.empty(K, np.float32)
     colours = np.empty((K, C), np.float32)
+    first_row = np.empty(K, np.int64)   # window extent in flattened (z, y) rows
+    last_row = np.empty(K, np.int64)
     spatial_w = np.float32(1.0 / (s_phys * s_phys))
     xs = (np.arange(X) * spacing[2]).astype(np.float32)
     _reset_rows(mask, dist, labels, 0, n_rows)
@@ -301,32 +313,42 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
             colour_w[k] = 1.0 / max_colour[k] if slico else 1.0 / (compactness * compactness)
             for ch in range(C):
                 colours[k, ch] = centers[k, 3 + ch]
+            z_lo, z_hi = _window(centers[k, 0], half_window[0], Z)
+            y_lo, y_hi = _window(centers[k, 1], half_window[1], Y)
+            first_row[k] = z_lo * Y + y_lo
+            last_row[k] = z_hi * Y + y_hi
+        last = it == n_iter - 1
+        # A band's assignment writes only its own rows, so the same task can sum
+        # them right away: one parallel region (one barrier) per iteration.
         for band in prange(n_bands):
             r0 = band * n_rows // n_bands
             r1 = (band + 1) * n_rows // n_bands
             for k in range(K):
-                _scan_window(planes, centers, colours, k, half_window, spacing, xs,
-                             colour_w[k], spatial_w, r0, r1, dist, labels)
-        if it == n_iter - 1:
-            break   # the labels of the last assignment are the result
-        for band in prange(n_bands):
-            r0 = band * n_rows // n_bands
-            r1 = (band + 1) * n_rows // n_bands
-            _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico, r0,
-                                       r1, sums[band], counts[band], band_max[band])
-        _update_centers(centers, sums, counts, band_max, max_colour)
+                if first_row[k] < r1 and last_row[k] >= r0:
+                    _scan_window(planes, centers, colours, k, half_window, spacing, xs,
+                                 colour_w[k], spatial_w, r0, r1, dist, labels)
+            if not last:   # the labels of the last assignment are the result
+                _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico,
+                                           r0, r1, sums[band], counts[band],
+                                           band_max[band])
+        if not last:
+            _update_centers(centers, sums, counts, band_max, max_colour)
     return labels
 
 
 @jit
 def _reset_rows(mask, dist, labels, r0, r1):
-    Y, X = mask.shape[1], mask.shape[2]
-    for row in range(r0, r1):
-        z, y = row // Y, row % Y
-        for x in range(X):
-            # -inf outside the mask: no cluster ever beats it
-            dist[z, y, x] = np.inf if mask[z, y, x] else -np.inf
-            labels[z, y, x] = -1
+    """Rows [r0, r1) unassigned: dist inf inside the mask, -inf outside (no
+    cluster ever beats it)."""
+    X = mask.shape[2]
+    flat_mask = mask.reshape(-1)
+    flat_dist = dist.reshape(-1)
+    flat_labels = labels.reshape(-1)
+    start = np.uint64(r0 * X)
+    for j in range((r1 - r0) * X):
+        i = start + np.uint64(j)
+        flat_dist[i] = np.float32(np.inf) if flat_mask[i] else np.float32(-np.inf)
+        flat_labels[i] = -1
 
 
 @jit
@@ -346,8 +368,6 @@ def _scan_window(planes, centers, colours, k, half_window, spacing, xs, colour_w
     z_lo, z_hi = _window(cz, half_window[0], Z)
     y_lo, y_hi = _window(cy, half_window[1], Y)
     x_lo, x_hi = _window(cx, half_window[2], X)
-    if z_lo * Y + y_lo >= r1 or z_hi * Y + y_hi < r0:
-        return
     flat_planes = planes.reshape(-1)
     flat_dist = dist.reshape(-1)
     flat_labels = labels.reshape(-1)

@@ -72,10 +72,10 @@ def test_matches_naive_reference(chelsea):
     img = chelsea[::4, ::4]
     n, m, n_iter = 60, 10.0, 5
     lab = lab_image(img, np.float32).astype(np.float64)
-    vol = lab[None]
-    mask = np.ones(vol.shape[:3], bool)
-    grid, steps = _grid_shape(vol.shape[:3], np.ones(3), n, 2, mask)
-    centers = _seed_centers(vol.astype(np.float32), mask, grid, steps)
+    planes = np.ascontiguousarray(np.moveaxis(lab, -1, 0)[:, None], dtype=np.float32)
+    mask = np.ones(planes.shape[1:], bool)
+    grid, steps = _grid_shape(mask.shape, np.ones(3), n, 2, mask)
+    centers = _seed_centers(planes, mask, grid, steps)
     H, W = lab.shape[:2]
     s = np.sqrt(steps[1] * steps[2])
     yy, xx = np.mgrid[:H, :W]
