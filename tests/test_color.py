@@ -249,3 +249,11 @@ def test_fast_inverse_gamma_agrees_with_the_formula():
                                 12.92 * c), 0, 1)
     got = np.array([color._linear_to_srgb_unit(v) for v in c[::7]])
     np.testing.assert_allclose(got, expected[::7], rtol=0, atol=1e-15)
+
+
+def test_uint8_kernel_writes_into_planar_views():
+    # SLIC passes the transposed view of a (3, N) plane array as ``out``
+    rgb = np.random.default_rng(16).integers(0, 256, (50, 41, 3)).astype(np.uint8)
+    planes = np.empty((3, 50, 41), np.float32)
+    color._rgb2lab_uint8_flat(rgb.reshape(-1, 3), planes.reshape(3, -1).T, color._srgb_lut())
+    np.testing.assert_array_equal(np.moveaxis(planes, 0, -1), lab_image(rgb, np.float32))
