@@ -158,7 +158,8 @@ def expand_sweep(param_sweep):
 
 def _samples(images_dir, gt_dir, root, split, limit):
     """(image_id, loader) pairs; loader() -> (image, segmentations, boundaries)."""
-    from ..datasets import _read_rgb, bsds500_ids, load_bsds500, load_bsds500_gt
+    from ..datasets import bsds500_ids, load_bsds500, load_bsds500_gt
+    from ..io import read_image
 
     if images_dir is None and gt_dir is None:
         ids = bsds500_ids(root, split)[:limit]
@@ -176,7 +177,7 @@ def _samples(images_dir, gt_dir, root, split, limit):
                     if (images_dir / (mat.stem + e)).is_file()), None)
         if img is not None:
             out.append((mat.stem, (lambda img=img, mat=mat:
-                                   (_read_rgb(img), *load_bsds500_gt(mat)))))
+                                   (read_image(img), *load_bsds500_gt(mat)))))
     if not out:
         raise FileNotFoundError(f"no <id>.mat in {gt_dir} with a matching <id>.jpg or "
                                 f"<id>.png in {images_dir}")
