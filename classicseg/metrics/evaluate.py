@@ -1,7 +1,8 @@
 """Score folders and COCO-format files: the helpers behind ``classicseg evaluate``.
 
 * semantic: a folder of predicted class maps against a folder of ground-truth maps,
-  paired by file stem (single-channel PNG, 8 or 16 bit, or ``.npy``);
+  paired by file stem (single-channel PNG, 8 or 16 bit, or ``.npy``, read with
+  :func:`classicseg.io.read_labels`);
 * instance: COCO ground-truth JSON + COCO results JSON with RLE masks, scored by
   :class:`~classicseg.metrics.CocoMaskAP` without decoding masks to pixels;
 * panoptic: the COCO panoptic layout (JSON + folder of RGB-encoded PNGs), scored by
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .._numba import jit
+from ..io import read_labels
 from .instance import AREA_LABELS, CocoMaskAP, _Runs
 from .panoptic import PanopticQuality, rgb_to_id
 from .semantic import ConfusionMatrix
@@ -43,7 +45,7 @@ def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=Non
     acc = ConfusionMatrix(num_classes, ignore_index=ignore_index, absent=absent)
     for stem, pred_path, gt_path in pairs:
         try:
-            acc.update(read_label_map(gt_path), read_label_map(pred_path))
+            acc.update(read_labels(gt_path), read_labels(pred_path))
         except ValueError as exc:
             raise ValueError(f"{stem}: {exc}") from None
     return acc.compute(), len(pairs)
@@ -70,21 +72,6 @@ def pair_by_stem(pred_dir, gt_dir):
             raise FileNotFoundError(f"no {what} for {', '.join(missing[:5])}{more} "
                                     "(files are paired by name without extension)")
     return [(s, preds[s], gts[s]) for s in sorted(preds)]
-
-
-def read_label_map(path):
-    """A class/instance map from a single-channel PNG (8/16 bit) or ``.npy`` file."""
-    path = Path(path)
-    if path.suffix.lower() == ".npy":
-        return np.load(path)
-    import cv2
-    arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if arr is None:
-        raise ValueError(f"cannot read {path} as an image")
-    if arr.ndim != 2:
-        raise ValueError(f"{path} has {arr.shape[2]} channels; expected a single-channel "
-                         "label PNG (palette PNGs read as colour: save the indices)")
-    return arr
 
 
 def semantic_table(metrics, class_names=None):
