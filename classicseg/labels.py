@@ -9,7 +9,6 @@ number of segments by merging the most similar small ones or splitting the large
 import heapq
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from ._numba import jit
 from ._validate import check_array, check_mask, check_positive
@@ -399,6 +398,8 @@ def _merge_smallest(labels, n_merges, features):
 
 
 def _split_largest(labels, n_splits):
+    from scipy import ndimage as ndi   # only for exact counts: keep import light
+
     labels = labels.copy()
     k = int(labels.max())
     boxes = list(ndi.find_objects(labels))

@@ -15,7 +15,6 @@ any number of threads.
 import math
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from ._numba import jit, prange
 from ._validate import (check_finite, check_mask, check_positive, check_spacing,
@@ -177,7 +176,8 @@ def _features(image, channel_axis, sigma, spacing):
     sigma = check_positive(sigma, "sigma", allow_zero=True)
     if sigma > 0:
         sp = check_spacing(spacing, planes.ndim - 1)
-        planes = ndi.gaussian_filter(planes, (0,) + tuple(sigma / sp))
+        from scipy.ndimage import gaussian_filter   # rarely used: keep import light
+        planes = gaussian_filter(planes, (0,) + tuple(sigma / sp))
     return planes, colour_scale
 
 
