@@ -155,6 +155,8 @@ def plot(rows, path):
     for ax, title in zip(axes, ("Boundary recall (higher is better)",
                                 "Undersegmentation error (lower is better)")):
         ax.set_xscale("log")
+        ax.set_xticks([200, 400, 800, 1600], labels=["200", "400", "800", "1600"])
+        ax.minorticks_off()
         ax.set_xlabel("actual number of superpixels (mean over BSDS500 val)")
         ax.set_title(title)
         ax.grid(alpha=0.3)
