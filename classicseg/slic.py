@@ -423,18 +423,26 @@ def _scan_row(planes, xs, dist, labels, plane_size, start, x_start, n, colour, c
 def _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico, r0, r1,
                                sums, counts, band_max):
     """Centre sums of rows [r0, r1) (and for SLICO each cluster's largest colour
-    distance), then reset the rows for the next assignment: one pass, not two."""
+    distance), then reset the rows for the next assignment: one pass, not two.
+
+    Runs of equal label are summed in registers (consecutive updates of sums[k]
+    in memory would serialise on store-to-load latency), over flat arrays with
+    unsigned offsets so the run sums vectorise."""
     C, Z, Y, X = planes.shape
+    plane_size = Z * Y * X
+    flat_planes = planes.reshape(-1)
+    flat_labels = labels.reshape(-1)
     sums[:] = 0.0
     counts[:] = 0
     band_max[:] = 0.0
     for row in range(r0, r1):
         z, y = row // Y, row % Y
+        base = np.uint64(row * X)
         x = 0
         while x < X:
-            k = labels[z, y, x]
+            k = flat_labels[base + np.uint64(x)]
             start = x
-            while x < X and labels[z, y, x] == k:
+            while x < X and flat_labels[base + np.uint64(x)] == k:
                 x += 1
             if k < 0:
                 continue
@@ -442,14 +450,13 @@ def _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico, r0, r
             sums[k, 0] += z * n
             sums[k, 1] += y * n
             sums[k, 2] += (start + x - 1) * n / 2.0
-            for ch in range(C):
-                # a run summed in a register: consecutive updates of sums[k] in
-                # memory would serialise on store-to-load latency
-                total = 0.0
-                for i in range(start, x):
-                    total += planes[ch, z, y, i]
-                sums[k, 3 + ch] += total
             counts[k] += n
+            for ch in range(C):
+                offset = base + np.uint64(ch * plane_size + start)
+                total = 0.0
+                for i in range(n):
+                    total += flat_planes[offset + np.uint64(i)]
+                sums[k, 3 + ch] += total
             if slico:
                 for i in range(start, x):
                     dc = 0.0
