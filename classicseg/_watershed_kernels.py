@@ -12,9 +12,10 @@ The priority queue of :func:`_flood` is Meyer's hierarchical queue generalised t
   ``v`` and log-like, so the many small values of a gradient are spread out);
   each pixel is queued at most once, so bucket ``b`` gets a fixed stretch of one
   array of N slots, sized by a counting pass;
-* when a float bucket becomes current, its stretch (queued in age order) is
-  stable-sorted by value and consumed in order; pixels queued into the current
-  bucket while it is processed go to a small binary heap keyed by ``(value, age)``;
+* when a float bucket becomes current, the values of its stretch (queued in age
+  order) are gathered, stable-sorted and consumed in order; pixels queued into the
+  current bucket while it is processed go to a small binary heap keyed by
+  ``(value, age)``;
 * pushes equal to the current level go to a FIFO (``fifo``), which is what makes
   plateaus O(1) per pixel and integer elevations a pure bucket queue.
 
@@ -107,43 +108,40 @@ def _is_line(out, offsets, p, lab):
 
 
 @jit
-def _float_key(v, buf, bits):
-    """An int32 that orders like ``float32(v)`` (so it is monotone in ``v``): the
-    float32 bit pattern with the negative half flipped; -0.0 counts as 0.0."""
-    buf[0] = v if v != 0 else 0.0
-    k = bits[0]
-    return k ^ 0x7FFFFFFF if k < 0 else k
-
-
-@jit
 def _bucket(v, exact, kmin, shift, buf, bits):
-    """Bucket of value ``v``: the value itself for integer elevations, else a slice of
-    the float32 key range above ``kmin`` (keys below share bucket 0), log-like in
-    spacing: fine near 0, coarse for large values."""
+    """Bucket of elevation ``v``: the value itself for integer elevations, else a
+    slice, above ``kmin`` (lower keys share bucket 0), of the bit patterns of
+    ``float32(v)`` with the negative half flipped (they order like the floats, and
+    -0.0 counts as 0.0): log-like, fine near 0 and coarse for large values."""
     if exact:
         return np.int64(v)
-    return max(np.int64(_float_key(v, buf, bits)) - kmin, 0) >> shift
+    buf[0] = v if v != 0 else 0.0
+    k = np.int64(bits[0])
+    if k < 0:
+        k ^= 0x7FFFFFFF
+    return (k - kmin) >> shift if k > kmin else 0
 
 
 @jit
-def _sort_run(slots, lo, hi, elev, values):
-    """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation; ``values`` is
-    scratch of at least 64 entries."""
+def _sort_run(slots, lo, hi, elev, scratch):
+    """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation and return the
+    sorted elevations (in ``scratch`` when it is large enough)."""
     n = hi - lo
-    if n > values.size:
-        for k in range(lo + 1, hi):
-            if elev[slots[k]] < elev[slots[k - 1]]:
-                break
-        else:
-            return
-        order = np.empty(n, elev.dtype)
-        for k in range(n):
-            order[k] = elev[slots[lo + k]]
-        slots[lo:hi] = slots[lo:hi][np.argsort(order, kind="mergesort")]
-        return
-    for k in range(n):  # insertion sort: short stretches, often nearly sorted
+    values = scratch if n <= scratch.size else np.empty(n, elev.dtype)
+    for k in range(n):  # gather first: independent loads overlap
+        values[k] = elev[slots[lo + k]]
+    for k in range(1, n):
+        if values[k] < values[k - 1]:
+            break
+    else:
+        return values
+    if n > 64:
+        order = np.argsort(values[:n], kind="mergesort")
+        slots[lo:hi] = slots[lo:hi][order]
+        return values[:n][order]
+    for k in range(1, n):  # insertion sort: short stretches, often nearly sorted
+        v = values[k]
         s = slots[lo + k]
-        v = elev[s]
         j = k
         while j > 0 and values[j - 1] > v:
             values[j] = values[j - 1]
@@ -151,6 +149,7 @@ def _sort_run(slots, lo, hi, elev, values):
             j -= 1
         values[j] = v
         slots[lo + j] = s
+    return values
 
 
 @jit
@@ -190,7 +189,9 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
     age = 0
     fh = 0  # fifo[fh:ft]: queued at the current level ``cur``
     ft = 0
-    scratch = np.empty(64, elev.dtype)
+    scratch = np.empty(1024, elev.dtype)
+    run = scratch  # run[rp - r0] = elev[slots[rp]]
+    r0 = 0
     rp = 0  # slots[rp:re]: the current bucket, sorted by (value, age)
     re = 0
     nflag = 0
@@ -199,7 +200,7 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
     while True:
         # Ties: the current bucket's run is older than the heap, which is older
         # than the FIFO (everything in it was queued after ``cur`` was reached).
-        if rp < re and elev[slots[rp]] == cur:
+        if rp < re and run[rp - r0] == cur:
             p = slots[rp]
             rp += 1
         elif hn > 0 and hv[0] == cur:
@@ -209,9 +210,9 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
         elif fh < ft:
             p = fifo[fh]
             fh += 1
-        elif rp < re and (hn == 0 or elev[slots[rp]] <= hv[0]):
+        elif rp < re and (hn == 0 or run[rp - r0] <= hv[0]):
             p = slots[rp]
-            cur = elev[p]
+            cur = run[rp - r0]
             rp += 1
         elif hn > 0:
             p = hi[0]
@@ -226,10 +227,15 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
                 cb += 1
             if cb == nb:
                 break
-            rp = start[cb]
-            re = wp[cb]
-            if not exact:
-                _sort_run(slots, rp, re, elev, scratch)
+            if exact:  # one value per bucket: the bucket is the FIFO's start
+                cur = elev[slots[start[cb]]]
+                for k in range(start[cb], wp[cb]):
+                    fifo[ft] = slots[k]
+                    ft += 1
+            else:
+                rp = r0 = start[cb]
+                re = wp[cb]
+                run = _sort_run(slots, rp, re, elev, scratch)
             continue
 
         lab = out[p]

@@ -14,7 +14,6 @@ from ._validate import (check_array, check_finite, check_label_map, check_mask,
                         check_positive, check_same_shape)
 from ._watershed_kernels import (WALL, _connect_strays, _flood, _flood_compact,
                                  _reconstruct_erosion, _regional_minima)
-from .labels import relabel_sequential
 
 # Float elevations: about this many pixels per bucket of the hierarchical queue.
 _PIXELS_PER_BUCKET = 4
@@ -23,12 +22,15 @@ _PIXELS_PER_BUCKET = 4
 # ------------------------------------------------------------------ helpers
 
 def _elevation(elevation, name="elevation"):
+    """``(array, min, max)`` of a valid 2-D or 3-D elevation."""
     arr = check_array(elevation, name)
     if arr.ndim not in (2, 3):
         raise ValueError(f"{name} has {arr.ndim} dimensions (shape {arr.shape}); "
                          "expected a 2-D image or a 3-D volume")
-    check_finite(arr, name)
-    return arr
+    lo, hi = arr.min(), arr.max()
+    if arr.dtype.kind == "f" and not (np.isfinite(lo) and np.isfinite(hi)):
+        check_finite(arr, name)  # NaN propagates to min/max; name NaN or inf
+    return arr, lo, hi
 
 
 def _connectivity(connectivity, ndim):
@@ -75,33 +77,31 @@ def _padded_mask(mask, shape):
     return _pad(np.ones(shape, bool) if mask is None else mask, np.uint8, 0)
 
 
-def _float_key(value):
-    """Python twin of the kernels' ``_float_key``."""
-    k = int(np.float32(value if value != 0 else 0.0).view(np.int32))
-    return k ^ 0x7FFFFFFF if k < 0 else k
-
-
-def _kernel_elevation(arr):
-    """``(padded elevation, exact, kmin, shift, n_buckets)`` for :func:`_flood`.
+def _kernel_elevation(arr, lo, hi):
+    """``(padded elevation, exact, kmin, shift, n_buckets)`` for :func:`_flood`
+    (see ``_bucket``).
 
     Integer elevations spanning at most 2**16 levels use one bucket per level
     (as uint8/uint16 from 0, ``exact``); floats (and wider integers, as float64)
-    about N/4 buckets over the float32 keys of [~1st percentile, max] (see
-    ``_bucket``)."""
-    lo, hi = arr.min(), arr.max()
+    about N/4 buckets over the float32 keys of [~1st percentile, max]."""
     if arr.dtype.kind in "biu" and int(hi) - int(lo) < 2 ** 16:
         dtype = np.uint8 if int(hi) - int(lo) < 2 ** 8 else np.uint16
         levels = arr if arr.dtype == dtype and lo >= 0 else \
             (arr.astype(np.int64) - int(lo)).astype(dtype)
         return _pad(levels, dtype, 0), True, 0, 0, int(levels.max()) + 1
     dtype = np.float32 if arr.dtype in (np.float16, np.float32) else np.float64
+
+    def key(value):  # Python twin of the kernels' float32 key
+        k = int(np.float32(value if value != 0 else 0.0).view(np.int32))
+        return k ^ 0x7FFFFFFF if k < 0 else k
+
     # Keys start at the 1st percentile of a sample (and, for non-negative data, at
     # max * 2**-20): the long stretch of keys between 0 and the smallest values of a
     # gradient (rounding noise) would otherwise take most buckets.
     floor = np.quantile(arr.ravel()[::max(arr.size // 4096, 1)], 0.01, method="lower")
     if lo >= 0:
         floor = max(floor, hi * 2.0 ** -20)
-    kmin, kmax = _float_key(floor), _float_key(hi)
+    kmin, kmax = key(floor), key(hi)
     target = max(arr.size // _PIXELS_PER_BUCKET, 1)
     shift = 0
     while (kmax - kmin) >> shift >= target:
@@ -111,7 +111,8 @@ def _kernel_elevation(arr):
 
 def _label_markers(markers, elevation, mask):
     """Validated markers as the padded raveled int32 state array of the flooding
-    kernels: labels, 0 = free, WALL on the padding and outside ``mask``."""
+    kernels (labels, 0 = free, WALL on the padding and outside ``mask``) and the
+    raveled indices of the marker pixels."""
     arr = check_label_map(markers, "markers")
     if arr.dtype.kind == "b":
         raise TypeError("markers is a boolean array; label it first (e.g. "
@@ -128,11 +129,12 @@ def _label_markers(markers, elevation, mask):
     out = _pad(arr, np.int32, WALL)
     if mask is not None:
         out[_padded_mask(mask, shape) == 0] = WALL
-    if not (out > 0).any():
+    seeds = np.flatnonzero(out > 0)
+    if seeds.size == 0:
         where = " inside the mask" if mask is not None else ""
         raise ValueError(f"markers has no labelled pixel{where}; pass at least one "
                          "nonzero marker")
-    return out
+    return out, seeds
 
 
 # ------------------------------------------------------------------ markers
@@ -170,13 +172,13 @@ def regional_minima(elevation, *, connectivity=1, mask=None):
     ...                           [1, 2, 3, 2, 2]])).tolist()
     [[1, 0, 0, 0, 2], [1, 0, 0, 0, 0]]
     """
-    arr = _elevation(elevation)
+    arr, lo, hi = _elevation(elevation)
     connectivity = _connectivity(connectivity, arr.ndim)
     mask = check_mask(mask, arr.shape)
     offsets, _ = _offsets(arr.shape, connectivity)
     flat_mask = _padded_mask(mask, arr.shape)
     is_min = flat_mask.copy()
-    elev = _pad(arr, arr.dtype if arr.dtype.kind != "b" else np.uint8, 0)
+    elev = _kernel_elevation(arr, lo, hi)[0]  # order- and tie-preserving
     _regional_minima(elev, flat_mask, offsets, is_min,
                      np.empty(elev.size, _index_dtype(elev.size)))
     return _label(_crop(is_min, arr.shape), connectivity)
@@ -228,7 +230,7 @@ def h_minima_markers(elevation, h, *, connectivity=1, mask=None):
     >>> h_minima_markers(f, 3).tolist()     # too shallow for h=3: filled
     [[1, 0, 0, 0, 0, 2]]
     """
-    image = _elevation(elevation)
+    image = _elevation(elevation)[0]
     if isinstance(h, bool) or not isinstance(h, numbers.Real):
         raise TypeError(f"h must be a number, got {h!r}")
     check_positive(float(h), "h")
@@ -427,7 +429,7 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
     >>> watershed(elevation, markers, watershed_line=True).tolist()
     [[1, 1, 0, 2, 2], [1, 1, 0, 2, 2]]
     """
-    arr = _elevation(elevation)
+    arr, lo, hi = _elevation(elevation)
     shape = arr.shape
     connectivity = _connectivity(connectivity, arr.ndim)
     mask = check_mask(mask, shape)
@@ -441,9 +443,8 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
                    h_minima_markers(arr, h, connectivity=connectivity, mask=mask))
     elif isinstance(markers, numbers.Integral) and not isinstance(markers, bool):
         markers = grid_markers(shape, markers, mask)
-    out = _label_markers(markers, arr, mask)
+    out, seeds = _label_markers(markers, arr, mask)
     offsets, steps = _offsets(shape, connectivity)
-    seeds = np.flatnonzero(out > 0)
     if compactness > 0:
         # (dz, dy, dx) steps and strides, packed as _flood_compact expects
         steps3 = np.zeros((len(steps), 3), np.int64)
@@ -455,7 +456,7 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
                        compactness, bool(watershed_line))
     else:
         seed_labels = out[seeds]
-        elev, exact, kmin, shift, n_buckets = _kernel_elevation(arr)
+        elev, exact, kmin, shift, n_buckets = _kernel_elevation(arr, lo, hi)
         index = _index_dtype(elev.size)
         flagged = np.empty(seeds.size, np.int64)
         n_flagged = _flood(elev, out, offsets, seeds, exact, kmin, shift,
@@ -468,5 +469,4 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
         _connect_strays(out, offsets, seeds, np.zeros(out.size, np.uint8),
                         np.empty(out.size, _index_dtype(out.size)))
     labels = _crop(out, shape)
-    labels[labels < 0] = 0
-    return labels
+    return np.maximum(labels, 0, out=labels)  # WALL, LINE -> 0

@@ -219,6 +219,13 @@ def test_float_elevations_with_ties_inside_one_bucket():
                 naive_meyer(elevation, markers, 1, None, wl))
 
 
+def test_negative_zero_ties_with_zero():
+    # -0.0 == 0.0: a plateau mixing both is still split first-in first-out.
+    elevation = np.array([[0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0]])
+    markers = np.array([[1, 0, 0, 0, 0, 0, 0, 2]])
+    assert watershed(elevation, markers).tolist() == [[1, 1, 1, 1, 2, 2, 2, 2]]
+
+
 # ------------------------------------------------------------------ scikit-image
 
 @pytest.mark.parametrize("connectivity", [1, 2])
