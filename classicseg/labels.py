@@ -143,15 +143,9 @@ def _label_runs(labels, mask):
 @jit
 def _run_at(row_start, x0, x1, row, x):
     """Index of the run of ``row`` covering column x, or -1."""
-    lo, hi = row_start[row], row_start[row + 1]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if x1[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < row_start[row + 1] and x0[lo] <= x:
-        return lo
+    i = _first_run_ending_after(row_start, x1, row, x)
+    if i < row_start[row + 1] and x0[i] <= x:
+        return i
     return -1
 
 
@@ -186,24 +180,39 @@ def _consider(c, d, small, means, best_d, target):
 
 @jit
 def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
-    """Offer every pair of touching components (4/6-adjacency) to _consider."""
+    """Offer every component touching a small one (4/6-adjacency) to _consider;
+    only the runs of small components are visited."""
     for r in range(Z * Y):
-        for i in range(row_start[r] + 1, row_start[r + 1]):
-            if x1[i - 1] == x0[i] and (small[comp[i]] or small[comp[i - 1]]):
-                _consider(comp[i], comp[i - 1], small, means, best_d, target)
-                _consider(comp[i - 1], comp[i], small, means, best_d, target)
-        for a in (r - 1 if r % Y > 0 else -1, r - Y):
-            if a < 0:
+        y = r % Y
+        for i in range(row_start[r], row_start[r + 1]):
+            c = comp[i]
+            if not small[c]:
                 continue
-            i, j = row_start[a], row_start[r]
-            while i < row_start[a + 1] and j < row_start[r + 1]:
-                if x0[i] < x1[j] and x0[j] < x1[i] and (small[comp[i]] or small[comp[j]]):
-                    _consider(comp[i], comp[j], small, means, best_d, target)
-                    _consider(comp[j], comp[i], small, means, best_d, target)
-                if x1[i] < x1[j]:
-                    i += 1
-                else:
+            if i > row_start[r] and x1[i - 1] == x0[i]:
+                _consider(c, comp[i - 1], small, means, best_d, target)
+            if i + 1 < row_start[r + 1] and x0[i + 1] == x1[i]:
+                _consider(c, comp[i + 1], small, means, best_d, target)
+            for a in (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1,
+                      r - Y, r + Y if r + Y < Z * Y else -1):
+                if a < 0:
+                    continue
+                j = _first_run_ending_after(row_start, x1, a, x0[i])
+                while j < row_start[a + 1] and x0[j] < x1[i]:
+                    _consider(c, comp[j], small, means, best_d, target)
                     j += 1
+
+
+@jit
+def _first_run_ending_after(row_start, x1, row, x):
+    """Index of the first run of ``row`` with x1 > x (row end if none)."""
+    lo, hi = row_start[row], row_start[row + 1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x1[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @jit
@@ -238,14 +247,15 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     sizes = np.zeros(n_comp, np.int64)
     C = features.shape[0]
     means = np.zeros((n_comp, C))
+    flat_features = features.reshape(-1)
     for r in range(Z * Y):
-        z, y = r // Y, r % Y
         for i in range(row_start[r], row_start[r + 1]):
             sizes[comp[i]] += x1[i] - x0[i]
-            for ch in range(C):
+            for ch in range(C):   # flat, unsigned offsets: the sum vectorises
+                offset = np.uint64((ch * Z * Y + r) * X + x0[i])
                 total = 0.0
-                for x in range(x0[i], x1[i]):
-                    total += features[ch, z, y, x]
+                for j in range(x1[i] - x0[i]):
+                    total += flat_features[offset + np.uint64(j)]
                 means[comp[i], ch] += total
     for c in range(n_comp):
         means[c] /= sizes[c]
