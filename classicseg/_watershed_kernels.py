@@ -165,8 +165,9 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
 
     The queue: bucket ``b`` owns ``slots[start[b]:start[b + 1]]`` (room for every
     pixel whose elevation falls in it, filled up to ``wp[b]``); ``fifo`` holds the
-    pixels queued at the current level; a heap orders a float bucket holding
-    several values.  ``exact``: one value per bucket (integer elevations).
+    pixels queued at the current level; a float bucket is sorted when it becomes
+    current and a heap takes the pixels queued into it meanwhile.  ``exact``: one
+    value per bucket (integer elevations).
     """
     nb = start.size - 1
     buf = np.zeros(1, np.float32)

@@ -258,9 +258,10 @@ def h_minima_markers(elevation, h, *, connectivity=1, mask=None):
     flat_mask = _padded_mask(mask, image.shape)
     rec = _pad(shifted, work, np.inf)
     floor = _pad(image, work, np.inf)
-    outside = flat_mask == 0
-    rec[outside] = np.inf
-    floor[outside] = np.inf
+    if mask is not None:  # walls: +inf never lowers anything
+        outside = flat_mask == 0
+        rec[outside] = np.inf
+        floor[outside] = np.inf
     offsets, _ = _offsets(image.shape, connectivity)
     _reconstruct_erosion(rec, floor, flat_mask, offsets,
                          np.empty(rec.size, _index_dtype(rec.size)),
