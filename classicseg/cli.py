@@ -6,6 +6,7 @@ instant.
 """
 import argparse
 import logging
+import os
 import sys
 
 log = logging.getLogger("classicseg")
@@ -318,6 +319,10 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    # This process is ours: let idle OpenMP threads sleep rather than spin, so that
+    # a core held by another process does not stall every parallel region (read
+    # when Numba first loads its OpenMP layer, i.e. after this line).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     return int(args.handler(args) or 0)
