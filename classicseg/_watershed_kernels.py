@@ -14,7 +14,7 @@ The priority queue of :func:`_flood` is Meyer's hierarchical queue generalised t
   array of N slots, sized by a counting pass;
 * when a float bucket becomes current, the values of its stretch (queued in age
   order) are gathered, stable-sorted and consumed in order; pixels queued into the
-  current bucket while it is processed go to a small binary heap keyed by
+  current bucket while it is processed go to a small heap keyed by
   ``(value, age)``;
 * pushes equal to the current level go to a FIFO (``fifo``), which is what makes
   plateaus O(1) per pixel and integer elevations a pure bucket queue.
@@ -26,8 +26,10 @@ import numpy as np
 from ._numba import jit
 
 
-# ------------------------------------------------------------------ binary heap
-# Parallel arrays (value, age, index, source); hole-based sifting.
+# ------------------------------------------------------------------ 4-ary heap
+# Parallel arrays (value, age, index, payload); hole-based sifting.  Keys (value,
+# age) are unique, so any heap pops in the same order; four children per node mean
+# half the levels of a binary heap.
 
 @jit
 def _heap_grow(hv, ha, hi, hs):
@@ -56,7 +58,7 @@ def _heap_push(hv, ha, hi, hs, n, v, a, i, s):
     """Insert (v, a, i, s) into the heap of size ``n`` (capacity must allow it)."""
     k = n
     while k > 0:
-        parent = (k - 1) >> 1
+        parent = (k - 1) >> 2
         pv = hv[parent]
         if pv < v or (pv == v and ha[parent] < a):
             break
@@ -76,11 +78,13 @@ def _heap_pop(hv, ha, hi, hs, n):
     a = ha[n]
     k = 0  # sift the last entry down from the root
     while True:
-        c = 2 * k + 1
-        if c >= n:
+        first = 4 * k + 1
+        if first >= n:
             break
-        if c + 1 < n and (hv[c + 1] < hv[c] or (hv[c + 1] == hv[c] and ha[c + 1] < ha[c])):
-            c += 1
+        c = first
+        for j in range(first + 1, min(first + 4, n)):
+            if hv[j] < hv[c] or (hv[j] == hv[c] and ha[j] < ha[c]):
+                c = j
         if v < hv[c] or (v == hv[c] and a < ha[c]):
             break
         _heap_move(hv, ha, hi, hs, k, c)
