@@ -17,6 +17,7 @@ from ._watershed_kernels import (WALL, _connect_strays, _flood, _flood_compact,
 
 # Float elevations: about this many pixels per bucket of the hierarchical queue.
 _PIXELS_PER_BUCKET = 4
+_MAX_BUCKETS = 2 ** 22  # bounds the queue's bucket arrays on huge volumes
 
 
 # ------------------------------------------------------------------ helpers
@@ -102,7 +103,7 @@ def _kernel_elevation(arr, lo, hi):
     if lo >= 0:
         floor = max(floor, hi * 2.0 ** -20)
     kmin, kmax = key(floor), key(hi)
-    target = max(arr.size // _PIXELS_PER_BUCKET, 1)
+    target = min(max(arr.size // _PIXELS_PER_BUCKET, 1), _MAX_BUCKETS)
     shift = 0
     while (kmax - kmin) >> shift >= target:
         shift += 1
