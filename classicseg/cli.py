@@ -28,7 +28,7 @@ def _run_slic(image, args):
 
 
 def _run_watershed(image, args):
-    """Watershed of the image's gradient magnitude (colour: in Lab) from h-minima
+    """Watershed of the smoothed gradient magnitude (colour: in Lab) from h-minima
     (``--h``) or from ``--n`` grid markers.  ``--compactness`` is read on SLIC's
     scale: the flooding priority is gradient + compactness / (100 S) * distance,
     S the marker spacing (the gradient is in Lab/100 units, SLIC's colour
@@ -37,7 +37,8 @@ def _run_watershed(image, args):
     from .filters import gradient_magnitude
     from .watershed import grid_markers, h_minima_markers, watershed
 
-    grad = gradient_magnitude(image, channel_axis=_channel_axis(image))
+    # sigma 1: on BSDS500 val covering ODS 0.46 instead of 0.35 (results/watershed.md)
+    grad = gradient_magnitude(image, sigma=1.0, channel_axis=_channel_axis(image))
     if args.h is not None:
         markers = h_minima_markers(grad, args.h)
     else:
@@ -68,8 +69,9 @@ def _add_method_flags(p):
     slic.add_argument("--exact", action="store_true",
                       help="return exactly --n segments")
     ws = p.add_argument_group(
-        "watershed", "flood the gradient magnitude from h-minima (--h) or from --n "
-        "grid markers; --compactness on SLIC's scale (0 = classic watershed)")
+        "watershed", "flood the gradient magnitude (in Lab, after a Gaussian of sigma "
+        "1) from h-minima (--h) or from --n grid markers; --compactness on SLIC's "
+        "scale (0 = classic watershed)")
     ws.add_argument("--h", type=float, default=None,
                     help="minimal depth of the gradient minima used as markers, "
                          "gradient in [0, 1] units, e.g. 0.05; if not given, --n "
