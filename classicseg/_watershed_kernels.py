@@ -378,10 +378,9 @@ def _connect_strays(out, offsets, seeds, good, stack):
                 for o2 in offsets:
                     r = b + o2
                     if good[r] and out[r] == lab:
-                        out[b] = lab
+                        out[b] = lab  # grow from the bridge: p and all it now joins
                         good[b] = 1
-                        good[p] = 1
-                        stack[0] = p
+                        stack[0] = b
                         _grow_same_label(out, offsets, good, stack, 1)
                         changed += 1
                         again = True

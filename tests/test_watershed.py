@@ -187,14 +187,14 @@ def _random_case(rng, shape, levels, n_markers=5):
     return elevation, markers
 
 
-@pytest.mark.parametrize("connectivity", [1, 2])
+@pytest.mark.parametrize("connectivity", [1, 2, 3])
 @pytest.mark.parametrize("watershed_line", [False, True])
 def test_agrees_exactly_with_a_naive_meyer_flooding(connectivity, watershed_line):
-    rng = np.random.default_rng(connectivity + 2 * watershed_line)
-    for trial in range(25):
-        shape = (rng.integers(2, 14), rng.integers(2, 14))
-        if trial % 5 == 4:
-            shape = (3,) + shape
+    rng = np.random.default_rng(connectivity + 3 * watershed_line)
+    for trial in range(30):
+        shape = (rng.integers(3, 14), rng.integers(2, 14))
+        if trial % 2 or connectivity == 3:
+            shape = (int(rng.integers(2, 8)),) + shape
         elevation, markers = _random_case(rng, shape, levels=rng.integers(2, 8))
         mask = rng.random(shape) > 0.25 if trial % 2 else None
         if mask is not None and not (markers * mask).any():
