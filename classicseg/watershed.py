@@ -352,8 +352,8 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
     elevation : (H, W) or (D, H, W) array_like
         The relief to flood, e.g. a gradient magnitude.  Integer images with at
         most 65536 levels (uint8, uint16, ...) use Meyer's hierarchical queue,
-        O(1) per pixel; floats use a bucket queue with a small heap per bucket.
-        No NaN/inf.
+        O(1) per pixel; floats a bucket queue whose buckets are sorted when
+        reached (exact order, same labels).  No NaN/inf.
     markers : int or array_like of int, optional
         A label array of the elevation's shape (0 = unlabelled, labels >= 1, kept
         as given); an int ``n`` = about ``n`` markers on a regular grid
