@@ -16,11 +16,15 @@ from numba import prange  # noqa: F401  (re-exported for kernels)
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
-def jit(func=None, *, parallel=False, fastmath=True):
-    """``numba.njit`` with classicseg's settings (cache, nogil, safe fastmath)."""
+def jit(func=None, *, parallel=False, fastmath=True, inline=False):
+    """``numba.njit`` with classicseg's settings (cache, nogil, safe fastmath).
+
+    ``inline=True`` inlines the function into its callers at Numba IR level: for
+    tiny helpers called per pixel or per run, whose call overhead (array
+    arguments passed as structs and reference-counted) exceeds their work."""
     options = dict(cache=True, nogil=True, parallel=parallel,
                    fastmath=set(FASTMATH) if fastmath else False,
-                   error_model="numpy")
+                   error_model="numpy", inline="always" if inline else "never")
     if func is None:
         return lambda f: numba.njit(**options)(f)
     return numba.njit(**options)(func)

@@ -84,7 +84,7 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     return _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES, False).reshape(labels.shape)
 
 
-@jit
+@jit(inline=True)
 def _find(parent, i):
     while parent[i] != i:
         parent[i] = parent[parent[i]]
@@ -92,7 +92,7 @@ def _find(parent, i):
     return i
 
 
-@jit
+@jit(inline=True)
 def _union(parent, a, b):
     """Join the sets of a and b; the smaller root wins, so a root is the first
     element of its set in raster order."""
@@ -163,46 +163,47 @@ def _union_rows(parent, row_start, x0, x1, value, a, b):
 
 
 @jit
-def _consider(c, d, small, means, best_d, target):
-    """Offer component d as merge target of c: keep the closest mean colour
-    (the first one offered when there are no features); a small d only when no
-    large one touches c, or small fragments would pair up among themselves."""
-    if c == d or not small[c]:
-        return
-    dist = 1e300 if small[d] else 0.0
-    for ch in range(means.shape[1]):
-        diff = means[c, ch] - means[d, ch]
-        dist += diff * diff
-    if dist < best_d[c]:
-        best_d[c] = dist
-        target[c] = d
-
-
-@jit
 def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
-    """Offer every component touching a small one (4/6-adjacency) to _consider;
-    only the runs of small components are visited."""
+    """For each small component, the touching component (4/6-adjacency) of closest
+    mean feature, in ``target``; a small one only when no large one touches it,
+    or small fragments would pair up among themselves.  With no features (C = 0),
+    the first one found.  Only the runs of small components are visited."""
+    C = means.shape[1]
     for r in range(Z * Y):
         y = r % Y
         for i in range(row_start[r], row_start[r + 1]):
             c = comp[i]
             if not small[c]:
                 continue
-            if i > row_start[r] and x1[i - 1] == x0[i]:
-                _consider(c, comp[i - 1], small, means, best_d, target)
-            if i + 1 < row_start[r + 1] and x0[i + 1] == x1[i]:
-                _consider(c, comp[i + 1], small, means, best_d, target)
-            for a in (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1,
-                      r - Y, r + Y if r + Y < Z * Y else -1):
-                if a < 0:
-                    continue
-                j = _first_run_ending_after(row_start, x1, a, x0[i])
-                while j < row_start[a + 1] and x0[j] < x1[i]:
-                    _consider(c, comp[j], small, means, best_d, target)
-                    j += 1
+            for side in range(6):
+                if side == 0:
+                    lo, hi = (i - 1, i) if i > row_start[r] and x1[i - 1] == x0[i] else (0, 0)
+                elif side == 1:
+                    lo, hi = ((i + 1, i + 2) if i + 1 < row_start[r + 1]
+                              and x0[i + 1] == x1[i] else (0, 0))
+                else:
+                    a = (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1, r - Y,
+                         r + Y if r + Y < Z * Y else -1)[side - 2]
+                    if a < 0:
+                        continue
+                    lo = _first_run_ending_after(row_start, x1, a, x0[i])
+                    hi = lo
+                    while hi < row_start[a + 1] and x0[hi] < x1[i]:
+                        hi += 1
+                for j in range(lo, hi):
+                    d = comp[j]
+                    if d == c:
+                        continue
+                    dist = 1e300 if small[d] else 0.0
+                    for ch in range(C):
+                        diff = means[c, ch] - means[d, ch]
+                        dist += diff * diff
+                    if dist < best_d[c]:
+                        best_d[c] = dist
+                        target[c] = d
 
 
-@jit
+@jit(inline=True)
 def _first_run_ending_after(row_start, x1, row, x):
     """Index of the first run of ``row`` with x1 > x (row end if none)."""
     lo, hi = row_start[row], row_start[row + 1]
@@ -298,10 +299,13 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
         else:
             final[c] = final[root]
     out = np.zeros((Z, Y, X), np.int32)
+    flat_out = out.reshape(-1)
     for r in range(Z * Y):
-        z, y = r // Y, r % Y
         for i in range(row_start[r], row_start[r + 1]):
-            out[z, y, x0[i]:x1[i]] = final[comp[i]]
+            value = final[comp[i]]
+            base = np.uint64(r * X + x0[i])
+            for j in range(x1[i] - x0[i]):
+                flat_out[base + np.uint64(j)] = value
     return out
 
 

@@ -25,7 +25,7 @@ from .labels import _enforce_connectivity, adjust_segment_count, relabel_sequent
 # Accumulator memory per call is n_bands * K * (C + 3) float64: cap it.
 _MAX_ACCUMULATOR_BYTES = 64 << 20
 _MAX_BANDS = 16
-_ROWS_PER_BAND = 32   # fewer rows per band would cut most windows in two
+_ROWS_PER_BAND = 64   # fewer rows per band would cut most windows in two
 
 
 def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=None,
@@ -231,8 +231,8 @@ def _fallback_seed(planes, mask):
 
 def _band_count(n_rows, n_clusters, n_channels):
     per_band = n_clusters * (n_channels + 4) * 8
-    return int(max(1, min(_MAX_BANDS, n_rows // _ROWS_PER_BAND,
-                          _MAX_ACCUMULATOR_BYTES // per_band)))
+    n_bands = min(_MAX_BANDS, n_rows // _ROWS_PER_BAND, _MAX_ACCUMULATOR_BYTES // per_band)
+    return int(max(1, n_bands - n_bands % 2))   # even: balanced on 2 or 4 threads
 
 
 # ------------------------------------------------------------------ kernels
