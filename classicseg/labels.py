@@ -10,7 +10,7 @@ import heapq
 
 import numpy as np
 
-from ._numba import jit
+from ._numba import jit, prange
 from ._validate import check_array, check_mask, check_positive
 
 
@@ -102,42 +102,78 @@ def _union(parent, a, b):
         parent[max(a, b)] = min(a, b)
 
 
-@jit
+@jit(parallel=True)
 def _label_runs(labels, mask):
     """Maximal runs of equal label along x inside the mask, in raster order.
 
     Returns (row_start, x0, x1, value): the runs of row r = z * Y + y are
-    row_start[r]:row_start[r + 1], covering x0 <= x < x1."""
+    row_start[r]:row_start[r + 1], covering x0 <= x < x1.  Rows are independent:
+    counted, then filled, in parallel."""
     Z, Y, X = labels.shape
-    n = 0
-    for z in range(Z):
-        for y in range(Y):
-            for x in range(X):
-                if mask[z, y, x] and (x == 0 or not mask[z, y, x - 1]
-                                      or labels[z, y, x] != labels[z, y, x - 1]):
-                    n += 1
-    row_start = np.empty(Z * Y + 1, np.int64)
-    x0 = np.empty(n, np.int64)
-    x1 = np.empty(n, np.int64)
-    value = np.empty(n, np.int64)
-    i = 0
-    for z in range(Z):
-        for y in range(Y):
-            row_start[z * Y + y] = i
-            x = 0
-            while x < X:
-                if not mask[z, y, x]:
-                    x += 1
-                    continue
-                v = labels[z, y, x]
-                x0[i] = x
-                while x < X and mask[z, y, x] and labels[z, y, x] == v:
-                    x += 1
-                x1[i] = x
-                value[i] = v
-                i += 1
-    row_start[Z * Y] = n
+    n_rows = Z * Y
+    counts = np.zeros(n_rows + 1, np.int64)
+    for r in prange(n_rows):
+        z, y = r // Y, r % Y
+        n = 0
+        for x in range(X):
+            if mask[z, y, x] and (x == 0 or not mask[z, y, x - 1]
+                                  or labels[z, y, x] != labels[z, y, x - 1]):
+                n += 1
+        counts[r + 1] = n
+    row_start = np.cumsum(counts)
+    x0 = np.empty(row_start[n_rows], np.int64)
+    x1 = np.empty(row_start[n_rows], np.int64)
+    value = np.empty(row_start[n_rows], np.int64)
+    for r in prange(n_rows):
+        z, y = r // Y, r % Y
+        i = row_start[r]
+        x = 0
+        while x < X:
+            if not mask[z, y, x]:
+                x += 1
+                continue
+            v = labels[z, y, x]
+            x0[i] = x
+            while x < X and mask[z, y, x] and labels[z, y, x] == v:
+                x += 1
+            x1[i] = x
+            value[i] = v
+            i += 1
     return row_start, x0, x1, value
+
+
+@jit(parallel=True)
+def _run_sums(features, row_start, x0, x1):
+    """Per-run sums of each feature plane (C, Z, Y, X), rows in parallel."""
+    C = features.shape[0]
+    X = features.shape[3]
+    n_rows = row_start.shape[0] - 1
+    plane = features[0].size
+    flat = features.reshape(-1)
+    sums = np.zeros((x0.shape[0], C))
+    for r in prange(n_rows):
+        for i in range(row_start[r], row_start[r + 1]):
+            for ch in range(C):   # flat, unsigned offsets: the sum vectorises
+                offset = np.uint64(ch * plane + r * X + x0[i])
+                total = 0.0
+                for j in range(x1[i] - x0[i]):
+                    total += flat[offset + np.uint64(j)]
+                sums[i, ch] = total
+    return sums
+
+
+@jit(parallel=True)
+def _paint_runs(row_start, x0, x1, run_labels, shape):
+    """The label map whose run i holds run_labels[i] (0 elsewhere)."""
+    out = np.zeros(shape, np.int32)
+    flat = out.reshape(-1)
+    X = shape[2]
+    for r in prange(row_start.shape[0] - 1):
+        for i in range(row_start[r], row_start[r + 1]):
+            base = np.uint64(r * X + x0[i])
+            for j in range(x1[i] - x0[i]):
+                flat[base + np.uint64(j)] = run_labels[i]
+    return out
 
 
 @jit
@@ -248,16 +284,11 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     sizes = np.zeros(n_comp, np.int64)
     C = features.shape[0]
     means = np.zeros((n_comp, C))
-    flat_features = features.reshape(-1)
-    for r in range(Z * Y):
-        for i in range(row_start[r], row_start[r + 1]):
-            sizes[comp[i]] += x1[i] - x0[i]
-            for ch in range(C):   # flat, unsigned offsets: the sum vectorises
-                offset = np.uint64((ch * Z * Y + r) * X + x0[i])
-                total = 0.0
-                for j in range(x1[i] - x0[i]):
-                    total += flat_features[offset + np.uint64(j)]
-                means[comp[i], ch] += total
+    run_sums = _run_sums(features, row_start, x0, x1)
+    for i in range(n_runs):
+        sizes[comp[i]] += x1[i] - x0[i]
+        for ch in range(C):
+            means[comp[i], ch] += run_sums[i, ch]
     for c in range(n_comp):
         means[c] /= sizes[c]
     small = sizes < min_size
@@ -298,15 +329,10 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
             final[c] = n_labels
         else:
             final[c] = final[root]
-    out = np.zeros((Z, Y, X), np.int32)
-    flat_out = out.reshape(-1)
-    for r in range(Z * Y):
-        for i in range(row_start[r], row_start[r + 1]):
-            value = final[comp[i]]
-            base = np.uint64(r * X + x0[i])
-            for j in range(x1[i] - x0[i]):
-                flat_out[base + np.uint64(j)] = value
-    return out
+    run_labels = np.empty(n_runs, np.int32)
+    for i in range(n_runs):
+        run_labels[i] = final[comp[i]]
+    return _paint_runs(row_start, x0, x1, run_labels, (Z, Y, X))
 
 
 @jit
