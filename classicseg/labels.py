@@ -198,45 +198,62 @@ def _union_rows(parent, row_start, x0, x1, value, a, b):
             j += 1
 
 
-@jit
+@jit(parallel=True)
 def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
     """For each small component, the touching component (4/6-adjacency) of closest
     mean feature, in ``target``; a small one only when no large one touches it,
     or small fragments would pair up among themselves.  With no features (C = 0),
-    the first one found.  Only the runs of small components are visited."""
-    C = means.shape[1]
-    for r in range(Z * Y):
-        y = r % Y
+    the first one found.  Each run of a small component finds its best neighbour
+    in parallel rows; the runs are then reduced in raster order, as a serial
+    sweep would."""
+    n_runs = x0.shape[0]
+    run_d = np.full(n_runs, np.inf)
+    run_t = np.full(n_runs, -1, np.int64)
+    for r in prange(Z * Y):
         for i in range(row_start[r], row_start[r + 1]):
-            c = comp[i]
-            if not small[c]:
+            if small[comp[i]]:
+                run_d[i], run_t[i] = _best_neighbour(row_start, x0, x1, comp, small,
+                                                     means, Z, Y, r, i)
+    for i in range(n_runs):
+        c = comp[i]
+        if run_t[i] >= 0 and run_d[i] < best_d[c]:
+            best_d[c] = run_d[i]
+            target[c] = run_t[i]
+
+
+@jit
+def _best_neighbour(row_start, x0, x1, comp, small, means, Z, Y, r, i):
+    """(distance, component) of the best component touching run i of row r."""
+    C = means.shape[1]
+    c = comp[i]
+    y = r % Y
+    best, best_t = np.inf, -1
+    for side in range(6):
+        if side == 0:
+            lo, hi = (i - 1, i) if i > row_start[r] and x1[i - 1] == x0[i] else (0, 0)
+        elif side == 1:
+            lo, hi = ((i + 1, i + 2) if i + 1 < row_start[r + 1]
+                      and x0[i + 1] == x1[i] else (0, 0))
+        else:
+            a = (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1, r - Y,
+                 r + Y if r + Y < Z * Y else -1)[side - 2]
+            if a < 0:
                 continue
-            for side in range(6):
-                if side == 0:
-                    lo, hi = (i - 1, i) if i > row_start[r] and x1[i - 1] == x0[i] else (0, 0)
-                elif side == 1:
-                    lo, hi = ((i + 1, i + 2) if i + 1 < row_start[r + 1]
-                              and x0[i + 1] == x1[i] else (0, 0))
-                else:
-                    a = (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1, r - Y,
-                         r + Y if r + Y < Z * Y else -1)[side - 2]
-                    if a < 0:
-                        continue
-                    lo = _first_run_ending_after(row_start, x1, a, x0[i])
-                    hi = lo
-                    while hi < row_start[a + 1] and x0[hi] < x1[i]:
-                        hi += 1
-                for j in range(lo, hi):
-                    d = comp[j]
-                    if d == c:
-                        continue
-                    dist = 1e300 if small[d] else 0.0
-                    for ch in range(C):
-                        diff = means[c, ch] - means[d, ch]
-                        dist += diff * diff
-                    if dist < best_d[c]:
-                        best_d[c] = dist
-                        target[c] = d
+            lo = _first_run_ending_after(row_start, x1, a, x0[i])
+            hi = lo
+            while hi < row_start[a + 1] and x0[hi] < x1[i]:
+                hi += 1
+        for j in range(lo, hi):
+            d = comp[j]
+            if d == c:
+                continue
+            dist = 1e300 if small[d] else 0.0
+            for ch in range(C):
+                diff = means[c, ch] - means[d, ch]
+                dist += diff * diff
+            if dist < best:
+                best, best_t = dist, d
+    return best, best_t
 
 
 @jit(inline=True)
@@ -295,14 +312,15 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     if keep_largest:   # each label keeps its largest component; the others merge
         small[:] = True
         comp_value = value[first_run[:n_comp]]
-        order = np.argsort(comp_value, kind="mergesort")
+        order = np.argsort(comp_value)
         start = 0
         while start < n_comp:
             end = start
             best = order[start]
             while end < n_comp and comp_value[order[end]] == comp_value[order[start]]:
-                if sizes[order[end]] > sizes[best]:
-                    best = order[end]
+                o = order[end]   # the largest; on a tie the first in raster order
+                if sizes[o] > sizes[best] or (sizes[o] == sizes[best] and o < best):
+                    best = o
                 end += 1
             small[best] = sizes[best] < min_size
             start = end
