@@ -111,8 +111,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     n_pixels = math.prod(spatial_shape)
     n = check_positive(n, "n", integer=True)
     compactness = check_positive(compactness, "compactness")
-    max_num_iter = check_positive(max_num_iter, "max_num_iter", integer=True,
-                                  allow_zero=True)
+    max_num_iter = check_positive(max_num_iter, "max_num_iter", integer=True)
     min_size_factor = check_positive(min_size_factor, "min_size_factor",
                                      allow_zero=True)
     mask = check_mask(mask, spatial_shape)
@@ -129,7 +128,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
              else mask.reshape(planes.shape[1:]))
     sp3 = np.concatenate([np.ones(3 - ndim), spacing])
 
-    grid, steps = _grid_shape(vmask.shape, sp3, n, ndim, vmask)
+    grid, steps = _grid_shape(vmask, sp3, n, ndim)
     centers = _seed_centers(planes, vmask, grid, steps)
     if len(centers) == 0:
         centers = _fallback_seed(planes, vmask)
@@ -139,8 +138,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
         half_window[0] = 1.0   # the single slice z = 0
     n_bands = _band_count(vmask.shape[0] * vmask.shape[1], len(centers), len(planes))
     labels = _slic_kernel(planes, vmask, centers, half_window, sp3, s_phys,
-                          compactness / colour_scale, slico, max(max_num_iter, 1),
-                          n_bands)
+                          compactness / colour_scale, slico, max_num_iter, n_bands)
     if enforce_connectivity or exact:
         segment_size = n_available / n
         min_size = int(min_size_factor * segment_size)
@@ -195,9 +193,10 @@ def _lab_planes(rgb):
     return planes
 
 
-def _grid_shape(shape, spacing, n, ndim, mask):
-    """Seed grid (cells per axis) with a cell count close to ``n`` over the mask."""
-    shape = np.asarray(shape, np.float64)
+def _grid_shape(mask, spacing, n, ndim):
+    """Seed grid (cells per axis) with a cell count close to ``n`` over the mask,
+    and the cell size in pixels per axis."""
+    shape = np.asarray(mask.shape, np.float64)
     extent = shape * spacing
     fill = mask.mean()   # masks: as many cells over the image as n / fill
     target = n / fill

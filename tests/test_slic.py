@@ -74,7 +74,7 @@ def test_matches_naive_reference(chelsea):
     lab = lab_image(img, np.float32).astype(np.float64)
     planes = np.ascontiguousarray(np.moveaxis(lab, -1, 0)[:, None], dtype=np.float32)
     mask = np.ones(planes.shape[1:], bool)
-    grid, steps = _grid_shape(mask.shape, np.ones(3), n, 2, mask)
+    grid, steps = _grid_shape(mask, np.ones(3), n, 2)
     centers = _seed_centers(planes, mask, grid, steps)
     H, W = lab.shape[:2]
     s = np.sqrt(steps[1] * steps[2])
@@ -204,7 +204,7 @@ def test_deterministic(chelsea):
     (dict(n=10_000), ValueError, "larger than the number of pixels"),
     (dict(compactness=0), ValueError, "compactness must be > 0"),
     (dict(compactness=-1.0), ValueError, "compactness"),
-    (dict(max_num_iter=-1), ValueError, "max_num_iter"),
+    (dict(max_num_iter=0), ValueError, "max_num_iter must be > 0"),
     (dict(sigma=-1), ValueError, "sigma"),
     (dict(channel_axis=3), ValueError, "channel_axis=3 is out of range"),
     (dict(mask=np.ones((5, 5), bool)), ValueError, "mask has shape"),
