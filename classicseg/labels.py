@@ -391,6 +391,13 @@ def adjust_segment_count(labels, n, features=None):
     int32 array with labels ``1..n`` (fewer only if no further split is possible:
     every segment is a single pixel or has no neighbour to merge with).
     """
+    labels = check_array(labels, "labels", allow_bool=False)
+    if labels.dtype.kind == "f":
+        raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
+    n = check_positive(n, "n", integer=True)
+    if features is not None and np.shape(features)[:labels.ndim] != labels.shape:
+        raise ValueError(f"features have shape {np.shape(features)}; expected the "
+                         f"labels' shape {labels.shape} plus a feature axis")
     labels = np.ascontiguousarray(labels, dtype=np.int32)
     k = int(labels.max())
     if k > n:

@@ -117,3 +117,10 @@ def test_adjust_splits_largest_into_connected_halves():
     assert_contract(out)
     # halves grown from the two farthest pixels are roughly balanced
     assert np.bincount(out.ravel())[1:].min() >= 8
+
+
+def test_adjust_errors():
+    with pytest.raises(ValueError, match="n must be > 0"):
+        adjust_segment_count(np.ones((3, 3), int), 0)
+    with pytest.raises(ValueError, match="features have shape"):
+        adjust_segment_count(np.ones((3, 3), int), 2, np.zeros((4, 3, 1)))
