@@ -13,8 +13,8 @@ log = logging.getLogger("classicseg")
 
 
 # --------------------------------------------------------------------- segmenters
-# Each method maps to a function (image, args) -> int32 label map.  Methods add their
-# own flags in _add_method_flags and their runner here.
+# Each method maps to a function (image, args) -> int32 label map; its flags live
+# in _add_method_flags.
 
 def _channel_axis(image):
     return None if image.ndim == 2 else -1
@@ -112,7 +112,7 @@ def _add_evaluate_parser(sub):
 
 
 def _add_evaluate_semantic(ev):
-    """`classicseg evaluate semantic` (owned by the metrics work)."""
+    """`classicseg evaluate semantic`."""
     p = ev.add_parser(
         "semantic", help="score a folder of predicted class maps against ground truth "
                          "(pixel accuracy, mIoU, Dice, ...)",
@@ -155,7 +155,7 @@ def _cmd_evaluate_semantic(args):
 
 
 def _add_evaluate_instance(ev):
-    """`classicseg evaluate instance` (owned by the metrics work)."""
+    """`classicseg evaluate instance`."""
     p = ev.add_parser(
         "instance", help="COCO mask AP/AR of a COCO results JSON (pycocotools' "
                          "COCOeval segm numbers)",
@@ -184,7 +184,7 @@ def _cmd_evaluate_instance(args):
 
 
 def _add_evaluate_panoptic(ev):
-    """`classicseg evaluate panoptic` (owned by the metrics work)."""
+    """`classicseg evaluate panoptic`."""
     p = ev.add_parser(
         "panoptic", help="panoptic quality (PQ/SQ/RQ) of a COCO panoptic prediction",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -229,7 +229,7 @@ def _write_json(path, data):
 
 
 def _add_evaluate_bsds(ev):
-    """`classicseg evaluate bsds` (owned by the metrics work)."""
+    """`classicseg evaluate bsds`."""
     p = ev.add_parser(
         "bsds", help="BSDS500 region benchmark (Covering/PRI/VoI ODS/OIS, boundary F) "
                      "of a method over a parameter sweep",
