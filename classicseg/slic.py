@@ -296,6 +296,7 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
     n_rows = Z * Y
     labels = np.empty((Z, Y, X), np.int32)
     dist = np.empty((Z, Y, X), np.float32)
+    previous = np.empty((Z, Y, X), np.int32)   # labels of the previous assignment
     sums = np.zeros((n_bands, K, 3 + C))
     counts = np.zeros((n_bands, K), np.int64)
     band_max = np.zeros((n_bands, K))
@@ -326,10 +327,15 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
                 if first_row[k] < r1 and last_row[k] >= r0:
                     _scan_window(planes, centers, colours, k, half_window, spacing, xs,
                                  colour_w[k], spatial_w, r0, r1, dist, labels)
-            if not last:   # the labels of the last assignment are the result
-                _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico,
-                                           r0, r1, sums[band], counts[band],
-                                           band_max[band])
+            if last:
+                continue   # the labels of the last assignment are the result
+            if it == 0 or slico:   # SLICO's running maxima need every pixel
+                _accumulate_rows(planes, labels, centers, slico, r0, r1, sums[band],
+                                 counts[band], band_max[band])
+            else:   # few pixels change cluster after the first iterations
+                _update_changed_rows(planes, labels, previous, r0, r1, sums[band],
+                                     counts[band])
+            _keep_and_reset_rows(mask, dist, labels, previous, r0, r1)
         if not last:
             _update_centers(centers, sums, counts, band_max, max_colour)
     return labels
@@ -419,10 +425,9 @@ def _scan_row(planes, xs, dist, labels, plane_size, start, x_start, n, colour, c
 
 
 @jit
-def _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico, r0, r1,
-                               sums, counts, band_max):
-    """Centre sums of rows [r0, r1) (and for SLICO each cluster's largest colour
-    distance), then reset the rows for the next assignment: one pass, not two.
+def _accumulate_rows(planes, labels, centers, slico, r0, r1, sums, counts, band_max):
+    """Centre sums of rows [r0, r1), from scratch (and for SLICO each cluster's
+    largest colour distance).
 
     Runs of equal label are summed in registers (consecutive updates of sums[k]
     in memory would serialise on store-to-load latency), over flat arrays with
@@ -463,6 +468,40 @@ def _accumulate_and_reset_rows(planes, mask, labels, dist, centers, slico, r0, r
                         diff = planes[ch, z, y, i] - centers[k, 3 + ch]
                         dc += diff * diff
                     band_max[k] = max(band_max[k], dc)
+
+
+@jit
+def _update_changed_rows(planes, labels, previous, r0, r1, sums, counts):
+    """Move the pixels of rows [r0, r1) whose cluster changed since the previous
+    assignment from the old cluster's sums to the new one's."""
+    C, Z, Y, X = planes.shape
+    flat_labels = labels.reshape(-1)
+    flat_previous = previous.reshape(-1)
+    for row in range(r0, r1):
+        z, y = row // Y, row % Y
+        base = np.uint64(row * X)
+        for x in range(X):
+            new = flat_labels[base + np.uint64(x)]
+            old = flat_previous[base + np.uint64(x)]
+            if new == old:
+                continue
+            for k, sign in ((old, -1.0), (new, 1.0)):
+                if k < 0:
+                    continue
+                sums[k, 0] += sign * z
+                sums[k, 1] += sign * y
+                sums[k, 2] += sign * x
+                for ch in range(C):
+                    sums[k, 3 + ch] += sign * planes[ch, z, y, x]
+                counts[k] += int(sign)
+
+
+@jit
+def _keep_and_reset_rows(mask, dist, labels, previous, r0, r1):
+    """Keep rows [r0, r1) of the labels as the previous assignment, then reset
+    them for the next one."""
+    X = mask.shape[2]
+    previous.reshape(-1)[r0 * X:r1 * X] = labels.reshape(-1)[r0 * X:r1 * X]
     _reset_rows(mask, dist, labels, r0, r1)
 
 
