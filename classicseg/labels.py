@@ -176,7 +176,7 @@ def _paint_runs(row_start, x0, x1, run_labels, shape):
     return out
 
 
-@jit
+@jit(inline=True)
 def _run_at(row_start, x0, x1, row, x):
     """Index of the run of ``row`` covering column x, or -1."""
     i = _first_run_ending_after(row_start, x1, row, x)
@@ -185,7 +185,7 @@ def _run_at(row_start, x0, x1, row, x):
     return -1
 
 
-@jit
+@jit(inline=True)
 def _union_rows(parent, row_start, x0, x1, value, a, b):
     """Union the overlapping runs of equal value of rows a and b."""
     i, j = row_start[a], row_start[b]
@@ -221,7 +221,7 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
             target[c] = run_t[i]
 
 
-@jit
+@jit(inline=True)
 def _best_neighbour(row_start, x0, x1, comp, small, means, Z, Y, r, i):
     """(distance, component) of the best component touching run i of row r."""
     C = means.shape[1]
@@ -353,7 +353,7 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     return _paint_runs(row_start, x0, x1, run_labels, (Z, Y, X))
 
 
-@jit
+@jit(inline=True)
 def _left_or_above(row_start, x0, x1, comp, i, Y):
     """Component left of run i's first pixel, else above it (row, then slice)."""
     r = np.searchsorted(row_start, i, side="right") - 1

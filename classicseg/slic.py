@@ -236,7 +236,7 @@ def _band_count(n_rows, n_clusters, n_channels):
 
 # ------------------------------------------------------------------ kernels
 
-@jit
+@jit(inline=True)
 def _gradient_at(planes, mask, z, y, x):
     """Achanta's seed gradient: squared colour differences of opposite neighbours
     (inf where a neighbour is outside the image or the mask)."""
@@ -341,7 +341,7 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
     return labels
 
 
-@jit
+@jit(inline=True)
 def _reset_rows(mask, dist, labels, r0, r1):
     """Rows [r0, r1) unassigned: dist inf inside the mask, -inf outside (no
     cluster ever beats it)."""
@@ -356,7 +356,7 @@ def _reset_rows(mask, dist, labels, r0, r1):
         flat_labels[i] = -1
 
 
-@jit
+@jit(inline=True)
 def _window(c, half, extent):
     """Inclusive index range of pixels i with |i - c| < half, clipped to the axis."""
     lo = max(int(np.floor(c - half)) + 1, 0)
@@ -364,7 +364,7 @@ def _window(c, half, extent):
     return lo, hi
 
 
-@jit
+@jit(inline=True)
 def _scan_window(planes, centers, colours, k, half_window, spacing, xs, colour_w, spatial_w,
                  r0, r1, dist, labels):
     """Achanta's assignment step for cluster k, restricted to rows [r0, r1)."""
@@ -386,7 +386,7 @@ def _scan_window(planes, centers, colours, k, half_window, spacing, xs, colour_w
                       x_hi + 1 - x_lo, colour, cxs, colour_w, spatial_w, dzy, np.int32(k))
 
 
-@jit
+@jit(inline=True)
 def _scan_row(planes, xs, dist, labels, plane_size, start, x_start, n, colour, cxs,
               colour_w, spatial_w, dzy, k):
     """Distances of ``n`` pixels of one row to one cluster; keep the better ones.
@@ -424,7 +424,7 @@ def _scan_row(planes, xs, dist, labels, plane_size, start, x_start, n, colour, c
         labels[base + i] = k if d < old else labels[base + i]
 
 
-@jit
+@jit(inline=True)
 def _accumulate_rows(planes, labels, centers, slico, r0, r1, sums, counts, band_max):
     """Centre sums of rows [r0, r1), from scratch (and for SLICO each cluster's
     largest colour distance).
@@ -470,7 +470,7 @@ def _accumulate_rows(planes, labels, centers, slico, r0, r1, sums, counts, band_
                     band_max[k] = max(band_max[k], dc)
 
 
-@jit
+@jit(inline=True)
 def _update_changed_rows(planes, labels, previous, r0, r1, sums, counts):
     """Move the pixels of rows [r0, r1) whose cluster changed since the previous
     assignment from the old cluster's sums to the new one's."""
@@ -496,7 +496,7 @@ def _update_changed_rows(planes, labels, previous, r0, r1, sums, counts):
                 counts[k] += int(sign)
 
 
-@jit
+@jit(inline=True)
 def _keep_and_reset_rows(mask, dist, labels, previous, r0, r1):
     """Keep rows [r0, r1) of the labels as the previous assignment, then reset
     them for the next one."""
