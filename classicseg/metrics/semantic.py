@@ -345,7 +345,7 @@ def _nanmean(values):
     return float(kept.mean()) if kept.size else float("nan")
 
 
-@jit
+@jit(inline=True)
 def _bin(t, p, k, ignore, use_ignore):
     """Histogram bin of a (true, pred) pair: ``t*k + p``, ``k*k`` if ignored,
     ``k*k + 1`` if either label is out of range (branch-free)."""
@@ -376,17 +376,19 @@ def _confusion(yt, yp, k, ignore, use_ignore, nblocks):
         lo = b * size
         hi = min(n, lo + size)
         end16 = lo + (hi - lo) // 16 * 16
-        for i in range(lo, end16, 16):
+        for i0 in range(lo, end16, 16):
+            i = np.uint64(i0)   # unsigned offsets: no wraparound checks, vectorises
             t0 = yt[i]
             p0 = yp[i]
             diff = 0
             for j in range(16):
-                diff |= (yt[i + j] ^ t0) | (yp[i + j] ^ p0)
+                diff |= (yt[i + np.uint64(j)] ^ t0) | (yp[i + np.uint64(j)] ^ p0)
             if diff == 0:
                 hist[_bin(t0, p0, k, ignore, use_ignore)] += 16
             else:
-                for j in range(i, i + 16):
-                    hist[_bin(yt[j], yp[j], k, ignore, use_ignore)] += 1
+                for j in range(16):
+                    u = i + np.uint64(j)
+                    hist[_bin(yt[u], yp[u], k, ignore, use_ignore)] += 1
         for j in range(end16, hi):
             hist[_bin(yt[j], yp[j], k, ignore, use_ignore)] += 1
     out = np.zeros(stride, np.int64)
