@@ -77,11 +77,13 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
         raise ValueError(f"labels must be 2-D or 3-D, got {labels.ndim} dimensions")
     check_positive(min_size, "min_size", integer=True, allow_zero=True)
     mask = check_mask(mask, labels.shape) if mask is not None else None
-    fits = np.iinfo(np.int32).min <= labels.min() and labels.max() <= np.iinfo(np.int32).max
+    info = np.iinfo(np.int32)
+    fits = info.min <= labels.min() and labels.max() <= info.max
     vol = np.ascontiguousarray(labels.reshape((1,) * (3 - labels.ndim) + labels.shape),
                                dtype=np.int32 if fits else np.int64)
     m = np.ones(vol.shape, np.bool_) if mask is None else mask.reshape(vol.shape)
-    return _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES, False).reshape(labels.shape)
+    out = _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES, False)
+    return out.reshape(labels.shape)
 
 
 @jit(inline=True)
