@@ -298,6 +298,9 @@ def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
     hi = np.empty(cap, np.int64)
     hd = np.empty(cap, np.int64)
     hn = 0
+    # Lowest priority queued so far per pixel: a later entry that is not lower
+    # would pop after the pixel is labelled, so it is never queued (same labels).
+    best = np.full(elev.size, np.inf)
     for k in range(seeds.size):
         _heap_push(hv, ha, hi, hd, hn, elev[seeds[k]], k, seeds[k], _ORIGIN)
         hn += 1
@@ -326,6 +329,9 @@ def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
             w = elev[q] + compactness * np.sqrt(np.float64(dz * dz + dy * dy + dx * dx))
             if w < v:
                 w = v
+            if w >= best[q]:
+                continue
+            best[q] = w
             if hn == hv.size:
                 hv, ha, hi, hd = _heap_grow(hv, ha, hi, hd)
             _heap_push(hv, ha, hi, hd, hn, w, age, q, e)
