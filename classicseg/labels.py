@@ -11,7 +11,7 @@ import heapq
 import numpy as np
 
 from ._numba import jit, prange
-from ._validate import check_array, check_mask, check_positive
+from ._validate import check_label_map, check_mask, check_positive
 
 
 # ------------------------------------------------------------------ relabelling
@@ -26,9 +26,7 @@ def relabel_sequential(labels):
     >>> relabel_sequential(np.array([[5, 5, 0], [9, 2, 2]])).tolist()
     [[2, 2, 0], [3, 1, 1]]
     """
-    labels = check_array(labels, "labels", allow_bool=False)
-    if labels.dtype.kind == "f":
-        raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
+    labels = check_label_map(labels, "labels")
     positive = labels > 0
     values = np.unique(labels[positive])
     out = np.zeros(labels.shape, np.int32)
@@ -72,7 +70,7 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     >>> enforce_connectivity(lab, min_size=0).tolist()
     [[1, 1, 2, 1], [1, 1, 1, 1]]
     """
-    labels = check_array(labels, "labels", allow_bool=False)
+    labels = check_label_map(labels, "labels")
     if labels.ndim not in (2, 3):
         raise ValueError(f"labels must be 2-D or 3-D, got {labels.ndim} dimensions")
     check_positive(min_size, "min_size", integer=True, allow_zero=True)
@@ -393,9 +391,7 @@ def adjust_segment_count(labels, n, features=None):
     int32 array with labels ``1..n`` (fewer only if no further split is possible:
     every segment is a single pixel or has no neighbour to merge with).
     """
-    labels = check_array(labels, "labels", allow_bool=False)
-    if labels.dtype.kind == "f":
-        raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
+    labels = check_label_map(labels, "labels")
     n = check_positive(n, "n", integer=True)
     if features is not None and np.shape(features)[:labels.ndim] != labels.shape:
         raise ValueError(f"features have shape {np.shape(features)}; expected the "

@@ -95,6 +95,8 @@ def test_input_not_modified():
 
 
 def test_enforce_connectivity_errors():
+    with pytest.raises(TypeError, match="labels has float dtype"):
+        enforce_connectivity(np.full((2, 2), 1.5))
     with pytest.raises(ValueError, match="2-D or 3-D"):
         enforce_connectivity(np.zeros(5, int))
     with pytest.raises(ValueError, match="min_size"):
