@@ -155,16 +155,9 @@ def _srgb_lut_kernel():
 
 
 @jit(parallel=True)
-def _rgb2lab_uint8_flat(rgb, out, lut=None):
-    """sRGB (N, 3) uint8 -> Lab written into ``out`` (N, 3) float32/float64.
-
-    ``lut`` is the 256-entry linearised sRGB table (``_srgb_lut()``); when omitted
-    (e.g. when called from another kernel) it is rebuilt, which costs 256 powers.
-    """
-    if lut is None:
-        table = _srgb_lut_kernel()
-    else:
-        table = lut
+def _rgb2lab_uint8_flat(rgb, out, table):
+    """sRGB (N, 3) uint8 -> Lab written into ``out`` (N, 3) float32/float64;
+    ``table`` is the 256-entry linearised sRGB table (``_srgb_lut()``)."""
     flat = rgb.reshape(-1)
     for c in prange(_n_chunks(rgb.shape[0])):
         start, n = _chunk_span(c, rgb.shape[0])
