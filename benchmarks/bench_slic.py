@@ -36,6 +36,8 @@ import classicseg
 from classicseg.datasets import bsds500_ids, load_bsds500
 from classicseg.metrics import superpixel_metrics
 
+from _memory import peak_memory_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPACTNESS = 10.0
 N_ITER = 10
@@ -75,21 +77,6 @@ def contenders():
 
 
 # ------------------------------------------------------------------ measurement
-
-def _status_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field):
-            return int(line.split()[1])
-    return 0
-
-
-def peak_memory_mb(fn):
-    """Peak growth of the resident set while fn runs, in MB."""
-    before = _status_kb("VmRSS:")
-    Path("/proc/self/clear_refs").write_text("5")   # reset VmHWM to the current RSS
-    fn()
-    return (_status_kb("VmHWM:") - before) / 1024
-
 
 def timed(fn):
     t = time.perf_counter()

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _memory import peak_memory_mb
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bsds500"
 H = 0.08
 
@@ -200,13 +202,6 @@ def volume(args):
 
 # ------------------------------------------------------------------ memory
 
-def _rss_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field):
-            return int(line.split()[1])
-    raise RuntimeError(field)
-
-
 def _memory_child(method, path):
     from skimage.segmentation import watershed as sk_ws
 
@@ -218,10 +213,8 @@ def _memory_child(method, path):
     kwargs = dict(watershed_line=method.endswith("line"))
     small = tuple(slice(0, 16) for _ in grad.shape)
     fn(grad[small], _some_markers(markers[small]), **kwargs)
-    Path("/proc/self/clear_refs").write_text("5")
-    before = _rss_kb("VmRSS")
-    fn(grad, markers, **kwargs)
-    print(json.dumps({"mb": (_rss_kb("VmHWM") - before) / 1024}))
+    mb = peak_memory_mb(lambda: fn(grad, markers, **kwargs))
+    print(json.dumps({"mb": mb}))
 
 
 def memory(args):
