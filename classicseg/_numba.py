@@ -10,7 +10,11 @@ Numba's cache key ignores ``parallel=``: never compile two variants of one funct
 import contextlib
 
 import numba
+from llvmlite import ir
 from numba import prange  # noqa: F401  (re-exported for kernels)
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # No 'nnan'/'ninf': inf sentinels must compare correctly.
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
@@ -53,3 +57,41 @@ def serial_if_small(n_items, threshold=SERIAL_BELOW):
         yield
     finally:
         numba.set_num_threads(old)
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Hint the CPU to load ``array[index]`` into cache (``llvm.prefetch``, no bounds
+    check, no effect on results).  For queue-driven kernels whose next pixels are
+    known a few steps ahead: the loads then overlap instead of stalling one by one."""
+    if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array_type, index_type = signature.args
+        arr = context.make_array(array_type)(context, builder, args[0])
+        i = context.cast(builder, args[1], index_type, types.intp)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, arr, [i],
+                                           wraparound=False, boundscheck=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", [i8p], ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]))
+        # read, high temporal locality, data cache
+        builder.call(fn, [builder.bitcast(pointer, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.none(array, index), codegen
+
+
+@intrinsic
+def float32_bits(typingctx, value):
+    """The bits of a float32 as an int32 (a bit cast, no conversion)."""
+    if value != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return types.int32(value), codegen
+

@@ -4,6 +4,8 @@ Every kernel walks a padded, raveled array: the wrapper pads each spatial axis b
 pixel whose ``mask`` is 0, so ``p + offset`` never leaves the array and the inner loops
 need no bounds checks.  ``offsets`` are the raveled neighbour offsets in scikit-image's
 order (by distance, then raster order), which fixes the order of equal-priority pushes.
+Loops over them go by index: a loop over an array's items takes a reference (an
+atomic increment and decrement) each time, which costs more than the loop per pixel.
 
 The priority queue of :func:`_flood` is Meyer's hierarchical queue generalised to floats:
 
@@ -19,11 +21,15 @@ The priority queue of :func:`_flood` is Meyer's hierarchical queue generalised t
 * pushes equal to the current level go to a FIFO (``fifo``), which is what makes
   plateaus O(1) per pixel and integer elevations a pure bucket queue.
 
-The pop order is exactly ``(value, age)`` order, ages being push order.
+The pop order is exactly ``(value, age)`` order, ages being push order.  The pop
+order is also spatially random, so on large images the flooding waits on memory:
+each pixel's elevation and state sit side by side in one record (a "cell", one
+cache line per neighbour instead of two), and the cells of the pixels popped a few
+steps later are prefetched.
 """
 import numpy as np
 
-from ._numba import jit
+from ._numba import float32_bits, jit, prefetch
 
 
 # ------------------------------------------------------------------ 4-ary heap
@@ -93,9 +99,8 @@ def _heap_pop(hv, ha, hi, hs, n):
 
 
 # ------------------------------------------------------------------ flooding
-# ``out`` encodes the state of each pixel: > 0 labelled, 0 free, WALL = outside the
-# mask or padding, LINE = watershed line, -label (other negatives) = queued, label
-# pending.
+# A pixel's state: > 0 labelled, 0 free, WALL = outside the mask or padding, LINE =
+# watershed line, -label (other negatives) = queued, label pending.
 
 WALL = np.iinfo(np.int32).min
 LINE = WALL + 1
@@ -104,45 +109,89 @@ LINE = WALL + 1
 @jit
 def _is_line(out, offsets, p, lab):
     """True if a labelled neighbour of ``p`` carries a label other than ``lab``."""
-    for o in offsets:
+    for oi in range(offsets.size):
+        o = offsets[oi]
         x = out[p + o]
         if x > 0 and x != lab:
             return True
     return False
 
 
+# The classic flooding keeps each pixel's elevation and state side by side in one
+# record ("cell"), so a neighbour costs one cache line instead of two.
+
 @jit
-def _bucket(v, exact, kmin, shift, buf, bits):
+def _fill_cells(elev, markers, mask, has_mask, lo, cells, base, pstrides, seeds):
+    """Write the cells of the padded image: WALL on the padding, else the elevation
+    (minus ``lo`` for integer levels) and state from ``elev``, ``markers`` and
+    ``mask`` (3-D views, depth 1 for 2-D images; padded index ``base + z *
+    pstrides[0] + (y + 1) * pstrides[1] + x + 1``).  Stores the marker pixels'
+    padded indices in ``seeds`` in raster order and returns how many."""
+    for p in range(cells.size):
+        cells[p].value = 0
+        cells[p].state = WALL
+    depth, height, width = elev.shape
+    n = 0
+    for z in range(depth):
+        for y in range(height):
+            p = base + z * pstrides[0] + (y + 1) * pstrides[1] + 1
+            for x in range(width):
+                cells[p + x].value = elev[z, y, x] - lo
+                state = 0
+                if has_mask and not mask[z, y, x]:
+                    state = WALL
+                elif markers[z, y, x] > 0:
+                    state = markers[z, y, x]
+                    seeds[n] = p + x
+                    n += 1
+                cells[p + x].state = state
+    return n
+
+
+@jit(inline=True)
+def _bucket(v, exact, kmin, shift):
     """Bucket of elevation ``v``: the value itself for integer elevations, else a
-    slice, above ``kmin`` (lower keys share bucket 0), of the bit patterns of
-    ``float32(v)`` with the negative half flipped (they order like the floats, and
-    -0.0 counts as 0.0): log-like, fine near 0 and coarse for large values."""
+    slice, above ``kmin`` (lower keys share bucket 0), of the order-preserving
+    integers of ``float32(v)`` (-0.0 counts as 0.0): log-like, fine near 0 and
+    coarse for large values."""
     if exact:
         return np.int64(v)
-    buf[0] = v if v != 0 else 0.0
-    k = np.int64(bits[0])
+    k = np.int64(float32_bits(np.float32(v) if v != 0 else np.float32(0.0)))
     if k < 0:
         k ^= 0x7FFFFFFF
     return (k - kmin) >> shift if k > kmin else 0
 
 
 @jit
-def _sort_run(slots, lo, hi, elev, scratch):
-    """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation and return the
-    sorted elevations (in ``scratch`` when it is large enough)."""
+def _cell_is_line(cells, offsets, p, lab):
+    """True if a labelled neighbour of ``p`` carries a label other than ``lab``."""
+    for oi in range(offsets.size):
+        o = offsets[oi]
+        x = cells[p + o].state
+        if x > 0 and x != lab:
+            return True
+    return False
+
+
+@jit(inline=True)
+def _sort_run(cells, slots, lo, hi, values, ahead):
+    """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation, writing the
+    sorted elevations to ``values[:hi - lo]``."""
     n = hi - lo
-    values = scratch if n <= scratch.size else np.empty(n, elev.dtype)
-    for k in range(n):  # gather first: independent loads overlap
-        values[k] = elev[slots[lo + k]]
-    for k in range(1, n):
-        if values[k] < values[k - 1]:
-            break
-    else:
-        return values
+    ordered = True
+    for k in range(n):  # gather: the loads overlap, prefetched a few ahead
+        if k + ahead < n:
+            prefetch(cells, slots[lo + k + ahead])
+        values[k] = cells[slots[lo + k]].value
+        if k and values[k] < values[k - 1]:
+            ordered = False
+    if ordered:
+        return
     if n > 64:
         order = np.argsort(values[:n], kind="mergesort")
         slots[lo:hi] = slots[lo:hi][order]
-        return values[:n][order]
+        values[:n] = values[:n][order]
+        return
     for k in range(1, n):  # insertion sort: short stretches, often nearly sorted
         v = values[k]
         s = slots[lo + k]
@@ -153,13 +202,13 @@ def _sort_run(slots, lo, hi, elev, scratch):
             j -= 1
         values[j] = v
         slots[lo + j] = s
-    return values
 
 
 @jit
-def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fifo,
-           flagged):
-    """Meyer flooding from the labelled ``seeds`` (raveled indices, raster order).
+def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fifo,
+           flagged, ahead):
+    """Meyer flooding of the padded ``cells`` from the labelled ``seeds`` (padded
+    indices, raster order).
 
     Without ``wsl`` a pixel takes its label when queued (it cannot be reached more
     cheaply later); with ``wsl`` it is queued as ``-label`` and decides when popped
@@ -170,23 +219,25 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
     The queue: bucket ``b`` owns ``slots[start[b]:start[b + 1]]`` (room for every
     pixel whose elevation falls in it, filled up to ``wp[b]``); ``fifo`` holds the
     pixels queued at the current level; a float bucket is sorted when it becomes
-    current and a heap takes the pixels queued into it meanwhile.  ``exact``: one
-    value per bucket (integer elevations).
+    current and a heap keyed by (value, age) takes the pixels queued into it
+    meanwhile.  ``exact``: one level per bucket (integer elevations), nothing to
+    sort.  The pixels popped next are known ``ahead`` steps ahead: their cells are
+    prefetched, so the cache misses of the random pop order overlap (on images
+    larger than the cache; on smaller ones the prefetches only cost time).
     """
     nb = start.size - 1
-    buf = np.zeros(1, np.float32)
-    bits = buf.view(np.int32)
-    for p in range(out.size):  # bucket sizes (counting sort layout)
-        if out[p] != WALL:
-            start[_bucket(elev[p], exact, kmin, shift, buf, bits) + 1] += 1
+    for p in range(cells.size):  # bucket sizes (counting sort layout)
+        if cells[p].state != WALL:
+            start[_bucket(cells[p].value, exact, kmin, shift) + 1] += 1
     for b in range(nb):
         start[b + 1] += start[b]
         wp[b] = start[b]
-    for s in seeds:
-        b = _bucket(elev[s], exact, kmin, shift, buf, bits)
+    for si in range(seeds.size):
+        s = seeds[si]
+        b = _bucket(cells[s].value, exact, kmin, shift)
         slots[wp[b]] = s
         wp[b] += 1
-    hv = np.empty(64, elev.dtype)
+    hv = np.empty(64, np.float64)
     ha = np.empty(64, np.int64)
     hi = np.empty(64, np.int64)
     hs = np.empty(64, np.int64)
@@ -194,19 +245,22 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
     age = 0
     fh = 0  # fifo[fh:ft]: queued at the current level ``cur``
     ft = 0
-    scratch = np.empty(1024, elev.dtype)
-    run = scratch  # run[rp - r0] = elev[slots[rp]]
+    run = np.empty(1024, np.float64)  # run[rp - r0] = elevation of slots[rp]
     r0 = 0
     rp = 0  # slots[rp:re]: the current bucket, sorted by (value, age)
     re = 0
     nflag = 0
     cb = -1
-    cur = elev[seeds[0]]
+    cur = -np.inf
     while True:
         # Ties: the current bucket's run is older than the heap, which is older
         # than the FIFO (everything in it was queued after ``cur`` was reached).
         if rp < re and run[rp - r0] == cur:
             p = slots[rp]
+            if rp + ahead < re:
+                for oi in range(offsets.size):
+                    o = offsets[oi]
+                    prefetch(cells, slots[rp + ahead] + o)
             rp += 1
         elif hn > 0 and hv[0] == cur:
             p = hi[0]
@@ -214,10 +268,18 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
             hn -= 1
         elif fh < ft:
             p = fifo[fh]
+            if fh + ahead < ft:
+                for oi in range(offsets.size):
+                    o = offsets[oi]
+                    prefetch(cells, fifo[fh + ahead] + o)
             fh += 1
         elif rp < re and (hn == 0 or run[rp - r0] <= hv[0]):
             p = slots[rp]
             cur = run[rp - r0]
+            if rp + ahead < re:
+                for oi in range(offsets.size):
+                    o = offsets[oi]
+                    prefetch(cells, slots[rp + ahead] + o)
             rp += 1
         elif hn > 0:
             p = hi[0]
@@ -232,37 +294,41 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
                 cb += 1
             if cb == nb:
                 break
-            if exact:  # one value per bucket: the bucket is the FIFO's start
-                cur = elev[slots[start[cb]]]
+            if exact:  # one level per bucket: the bucket is the FIFO's start
+                cur = cells[slots[start[cb]]].value
                 for k in range(start[cb], wp[cb]):
                     fifo[ft] = slots[k]
                     ft += 1
             else:
                 rp = r0 = start[cb]
                 re = wp[cb]
-                run = _sort_run(slots, rp, re, elev, scratch)
+                if re - rp > run.size:
+                    run = np.empty(2 * (re - rp), np.float64)
+                _sort_run(cells, slots, rp, re, run, ahead)
             continue
 
-        lab = out[p]
+        lab = cells[p].state
         if wsl:
             if lab < 0:
                 lab = -lab
-                out[p] = LINE if _is_line(out, offsets, p, lab) else lab
-            elif _is_line(out, offsets, p, lab):
-                out[p] = WALL
+                cells[p].state = LINE if _cell_is_line(cells, offsets, p, lab) else lab
+            elif _cell_is_line(cells, offsets, p, lab):
+                cells[p].state = WALL
                 flagged[nflag] = p
                 nflag += 1
-        for o in offsets:
+        mark = -lab if wsl else lab
+        for oi in range(offsets.size):
+            o = offsets[oi]
             q = p + o
-            if out[q] != 0:
+            if cells[q].state != 0:
                 continue
-            out[q] = -lab if wsl else lab
-            v = elev[q]
+            cells[q].state = mark
+            v = cells[q].value
             if v <= cur:  # at the current level (clamped if lower): FIFO
                 fifo[ft] = q
                 ft += 1
                 continue
-            b = _bucket(v, exact, kmin, shift, buf, bits)
+            b = _bucket(v, exact, kmin, shift)
             if b == cb:
                 if hn == hv.size:
                     hv, ha, hi, hs = _heap_grow(hv, ha, hi, hs)
@@ -273,6 +339,25 @@ def _flood(elev, out, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots,
                 slots[wp[b]] = q
                 wp[b] += 1
     return nflag
+
+
+@jit
+def _cell_states(cells, out):
+    """The state of every cell (padded, int32)."""
+    for p in range(cells.size):
+        out[p] = cells[p].state
+
+
+@jit
+def _cell_labels(cells, labels, base, pstrides):
+    """The labels of the interior cells (``labels``: a 3-D view of the output as in
+    ``_fill_cells``); lines, walls and unreached pixels -> 0."""
+    depth, height, width = labels.shape
+    for z in range(depth):
+        for y in range(height):
+            p = base + z * pstrides[0] + (y + 1) * pstrides[1] + 1
+            for x in range(width):
+                labels[z, y, x] = max(cells[p + x].state, 0)
 
 
 # Compact flooding keeps, for each queued pixel, its offset (dz, dy, dx) from the
@@ -345,7 +430,8 @@ def _grow_same_label(out, offsets, good, stack, top):
     while top > 0:
         top -= 1
         p = stack[top]
-        for o in offsets:
+        for oi in range(offsets.size):
+            o = offsets[oi]
             q = p + o
             if not good[q] and out[q] == out[p]:
                 good[q] = 1
@@ -363,7 +449,8 @@ def _connect_strays(out, offsets, seeds, good, stack):
     it off (a line pixel touching it and its region); parts cut off by more than
     one line pixel become lines.  Returns the number of pixels changed."""
     top = 0
-    for s in seeds:
+    for si in range(seeds.size):
+        s = seeds[si]
         if not good[s]:
             good[s] = 1
             stack[top] = s
@@ -377,11 +464,13 @@ def _connect_strays(out, offsets, seeds, good, stack):
             lab = out[p]
             if lab <= 0 or good[p]:
                 continue
-            for o in offsets:
+            for oi in range(offsets.size):
+                o = offsets[oi]
                 b = p + o
                 if out[b] != LINE:
                     continue
-                for o2 in offsets:
+                for oi2 in range(offsets.size):
+                    o2 = offsets[oi2]
                     r = b + o2
                     if good[r] and out[r] == lab:
                         out[b] = lab  # grow from the bridge: p and all it now joins
@@ -411,7 +500,8 @@ def _regional_minima(elev, mask, offsets, is_min, stack):
         if not mask[p]:
             continue
         v = elev[p]
-        for o in offsets:
+        for oi in range(offsets.size):
+            o = offsets[oi]
             q = p + o
             if mask[q] and elev[q] < v:
                 is_min[p] = 0
@@ -422,7 +512,8 @@ def _regional_minima(elev, mask, offsets, is_min, stack):
         top -= 1
         p = stack[top]
         v = elev[p]
-        for o in offsets:
+        for oi in range(offsets.size):
+            o = offsets[oi]
             q = p + o
             if is_min[q] and elev[q] == v:
                 is_min[q] = 0
@@ -443,7 +534,8 @@ def _reconstruct_erosion(seed, image, mask, offsets, queue, queued):
     for p in range(n):  # raster scan: neighbours before p
         if mask[p]:
             m = seed[p]
-            for o in before:
+            for oi in range(before.size):
+                o = before[oi]
                 m = min(m, seed[p + o])
             seed[p] = max(m, image[p])
     qt = 0
@@ -451,11 +543,13 @@ def _reconstruct_erosion(seed, image, mask, offsets, queue, queued):
         if not mask[p]:
             continue
         m = seed[p]
-        for o in after:
+        for oi in range(after.size):
+            o = after[oi]
             m = min(m, seed[p + o])
         m = max(m, image[p])
         seed[p] = m
-        for o in after:
+        for oi in range(after.size):
+            o = after[oi]
             x = seed[p + o]
             if x > m and x > image[p + o]:
                 queue[qt] = p
@@ -470,7 +564,8 @@ def _reconstruct_erosion(seed, image, mask, offsets, queue, queued):
         count -= 1
         queued[p] = 0
         m = seed[p]
-        for o in offsets:
+        for oi in range(offsets.size):
+            o = offsets[oi]
             q = p + o
             x = seed[q]
             if x > m and image[q] != x:

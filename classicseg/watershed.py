@@ -12,12 +12,17 @@ from scipy import ndimage as ndi
 
 from ._validate import (check_array, check_finite, check_label_map, check_mask,
                         check_positive, check_same_shape)
-from ._watershed_kernels import (WALL, _connect_strays, _flood, _flood_compact,
+from ._watershed_kernels import (WALL, _cell_labels, _cell_states,
+                                 _connect_strays, _fill_cells, _flood, _flood_compact,
                                  _reconstruct_erosion, _regional_minima)
 
 # Float elevations: about this many pixels per bucket of the hierarchical queue.
 _PIXELS_PER_BUCKET = 4
 _MAX_BUCKETS = 2 ** 22  # bounds the queue's bucket arrays on huge volumes
+# The classic flooding prefetches the cells of the pixels it pops this many pops
+# ahead, on images of at least _PREFETCH_FROM pixels (smaller ones stay in cache).
+_PREFETCH_AHEAD = 8
+_PREFETCH_FROM = 2 ** 18
 
 
 # ------------------------------------------------------------------ helpers
@@ -78,19 +83,19 @@ def _padded_mask(mask, shape):
     return _pad(np.ones(shape, bool) if mask is None else mask, np.uint8, 0)
 
 
-def _kernel_elevation(arr, lo, hi):
-    """``(padded elevation, exact, kmin, shift, n_buckets)`` for :func:`_flood`
-    (see ``_bucket``).
+def _flood_layout(arr, lo, hi):
+    """``(cell value dtype, lo, exact, kmin, shift, n_buckets)`` of the classic
+    flooding (see ``_bucket``).
 
-    Integer elevations spanning at most 2**16 levels use one bucket per level
-    (as uint8/uint16 from 0, ``exact``); floats (and wider integers, as float64)
-    about N/4 buckets over the float32 keys of [~1st percentile, max]."""
+    Integer elevations spanning at most 2**16 levels are stored as uint8/uint16
+    levels from ``lo``, one bucket per level (``exact``); floats (and wider integers,
+    as float64) get about N / _PIXELS_PER_BUCKET buckets over the float32 keys of
+    [~1st percentile, max]."""
     if arr.dtype.kind in "biu" and int(hi) - int(lo) < 2 ** 16:
         dtype = np.uint8 if int(hi) - int(lo) < 2 ** 8 else np.uint16
-        levels = arr if arr.dtype == dtype and lo >= 0 else \
-            (arr.astype(np.int64) - int(lo)).astype(dtype)
-        return _pad(levels, dtype, 0), True, 0, 0, int(levels.max()) + 1
-    dtype = np.float32 if arr.dtype in (np.float16, np.float32) else np.float64
+        return dtype, int(lo), True, 0, 0, int(hi) - int(lo) + 1
+    dtype = np.float32 if arr.dtype.itemsize <= 4 and arr.dtype.kind == "f" \
+        else np.float64
 
     def key(value):  # Python twin of the kernels' float32 key
         k = int(np.float32(value if value != 0 else 0.0).view(np.int32))
@@ -107,27 +112,69 @@ def _kernel_elevation(arr, lo, hi):
     shift = 0
     while (kmax - kmin) >> shift >= target:
         shift += 1
-    return _pad(arr, dtype, 0), False, kmin, shift, ((kmax - kmin) >> shift) + 1
+    return dtype, 0, False, kmin, shift, ((kmax - kmin) >> shift) + 1
 
 
-def _label_markers(markers, elevation, mask):
-    """Validated markers as the padded raveled int32 state array of the flooding
-    kernels (labels, 0 = free, WALL on the padding and outside ``mask``) and the
-    raveled indices of the marker pixels."""
+def _fill(arr, markers, mask, value_dtype, lo):
+    """The padded raveled cells (elevation and state, see ``_fill_cells``) and the
+    marker pixels' padded indices in raster order."""
+    cells = np.empty(int(np.prod([s + 2 for s in arr.shape])),
+                     np.dtype([("value", value_dtype), ("state", np.int32)],
+                              align=np.dtype(value_dtype).itemsize < 8))
+    seeds = np.empty(np.count_nonzero(markers), np.int64)
+    base, pstrides = _interior_start(arr.shape)
+    if arr.dtype.kind == "b":
+        arr = arr.view(np.uint8)
+    elif arr.dtype.kind == "f" and arr.dtype != value_dtype:
+        arr = arr.astype(value_dtype)  # float16, longdouble
+    no_mask = mask is None
+    n = _fill_cells(_as3d(arr), _as3d(markers),
+                    _as3d(np.ones((1,) * arr.ndim, bool) if no_mask else mask),
+                    not no_mask, lo, cells, base, pstrides, seeds)
+    if n == 0:
+        where = "" if no_mask else " inside the mask"
+        raise ValueError(f"markers has no labelled pixel{where}; pass at least one "
+                         "nonzero marker")
+    return cells, seeds[:n]
+
+
+def _as3d(arr):
+    return arr.reshape((1,) + arr.shape) if arr.ndim == 2 else arr
+
+
+def _interior_start(shape):
+    """``(base, (z stride, y stride))`` of the padded array: the first interior
+    pixel of row y of plane z is ``base + z * zs + (y + 1) * ys + 1`` (as
+    ``_fill_cells`` and ``_cell_labels`` walk it)."""
+    strides = _strides(shape)
+    if len(shape) == 2:
+        return 0, np.array([0, strides[0]], np.int64)
+    return int(strides[0]), np.array(strides[:2], np.int64)
+
+
+def _check_markers(markers, elevation):
+    """Validated marker labels (an array of the elevation's shape)."""
     arr = check_label_map(markers, "markers")
     if arr.dtype.kind == "b":
         raise TypeError("markers is a boolean array; label it first (e.g. "
                         "scipy.ndimage.label(markers)[0]) or pass integer labels")
     check_same_shape(arr, elevation, "markers", "elevation")
-    shape = elevation.shape
     lo, hi = arr.min(), arr.max()
     if lo < 0:
         raise ValueError(f"markers has negative labels (min {lo}); use 0 for "
                          "unlabelled pixels and 1, 2, ... for markers")
-    if hi > np.iinfo(np.int32).max:
-        raise ValueError(f"markers has labels up to {hi}; labels must fit in int32 "
-                         "(renumber them, e.g. with classicseg.relabel_sequential)")
-    out = _pad(arr, np.int32, WALL)
+    if hi >= np.iinfo(np.int32).max:  # -label must not meet the LINE sentinel
+        raise ValueError(f"markers has labels up to {hi}; labels must be below "
+                         "2**31 - 1 (renumber them, e.g. with "
+                         "classicseg.relabel_sequential)")
+    return arr
+
+
+def _label_markers(markers, shape, mask):
+    """Markers as the padded raveled int32 state array of the compact flooding
+    (labels, 0 = free, WALL on the padding and outside ``mask``) and the raveled
+    indices of the marker pixels."""
+    out = _pad(markers, np.int32, WALL)
     if mask is not None:
         out[_padded_mask(mask, shape) == 0] = WALL
     seeds = np.flatnonzero(out > 0)
@@ -173,13 +220,13 @@ def regional_minima(elevation, *, connectivity=1, mask=None):
     ...                           [1, 2, 3, 2, 2]])).tolist()
     [[1, 0, 0, 0, 2], [1, 0, 0, 0, 0]]
     """
-    arr, lo, hi = _elevation(elevation)
+    arr = _elevation(elevation)[0]
     connectivity = _connectivity(connectivity, arr.ndim)
     mask = check_mask(mask, arr.shape)
     offsets, _ = _offsets(arr.shape, connectivity)
     flat_mask = _padded_mask(mask, arr.shape)
     is_min = flat_mask.copy()
-    elev = _kernel_elevation(arr, lo, hi)[0]  # order- and tie-preserving
+    elev = _pad(arr, _comparable_dtype(arr.dtype), 0)
     _regional_minima(elev, flat_mask, offsets, is_min,
                      np.empty(elev.size, _index_dtype(elev.size)))
     return _label(_crop(is_min, arr.shape), connectivity)
@@ -329,6 +376,12 @@ def _label(binary, connectivity):
     return ndi.label(binary, structure=structure, output=np.int32)[0]
 
 
+def _comparable_dtype(dtype):
+    """A dtype the kernels compare exactly like ``dtype``."""
+    return {"b": np.uint8, "f": np.float32 if dtype.itemsize <= 4 else np.float64}.get(
+        dtype.kind, dtype)
+
+
 def _index_dtype(size):
     return np.int32 if size < 2 ** 31 else np.int64
 
@@ -445,9 +498,10 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
                    h_minima_markers(arr, h, connectivity=connectivity, mask=mask))
     elif isinstance(markers, numbers.Integral) and not isinstance(markers, bool):
         markers = grid_markers(shape, markers, mask)
-    out, seeds = _label_markers(markers, arr, mask)
+    markers = _check_markers(markers, arr)
     offsets, steps = _offsets(shape, connectivity)
     if compactness > 0:
+        out, seeds = _label_markers(markers, shape, mask)
         # (dz, dy, dx) steps and strides, packed as _flood_compact expects
         steps3 = np.zeros((len(steps), 3), np.int64)
         steps3[:, 3 - arr.ndim:] = steps
@@ -456,19 +510,39 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
         strides[3 - arr.ndim:] = _strides(shape)
         _flood_compact(_pad(arr, np.float64, 0), out, offsets, packed, seeds, strides,
                        compactness, bool(watershed_line))
-    else:
-        seed_labels = out[seeds]
-        elev, exact, kmin, shift, n_buckets = _kernel_elevation(arr, lo, hi)
-        index = _index_dtype(elev.size)
-        flagged = np.empty(seeds.size, np.int64)
-        n_flagged = _flood(elev, out, offsets, seeds, exact, kmin, shift,
-                           bool(watershed_line), np.zeros(n_buckets + 1, index),
-                           np.empty(n_buckets, index), np.empty(elev.size, index),
-                           np.empty(elev.size, index), flagged)
-        flagged = flagged[:n_flagged]
-        out[flagged] = seed_labels[np.searchsorted(seeds, flagged)]
-    if watershed_line:
-        _connect_strays(out, offsets, seeds, np.zeros(out.size, np.uint8),
-                        np.empty(out.size, _index_dtype(out.size)))
-    labels = _crop(out, shape)
-    return np.maximum(labels, 0, out=labels)  # WALL, LINE -> 0
+        if watershed_line:
+            _connect_strays(out, offsets, seeds, np.zeros(out.size, np.uint8),
+                            np.empty(out.size, _index_dtype(out.size)))
+        labels = _crop(out, shape)
+        return np.maximum(labels, 0, out=labels)  # WALL, LINE -> 0
+    return _classic_flood(arr, lo, hi, markers, mask, offsets, bool(watershed_line))
+
+
+def _classic_flood(arr, lo, hi, markers, mask, offsets, watershed_line):
+    """:func:`watershed` without compactness: Meyer's flooding on cells."""
+    shape = arr.shape
+    value_dtype, lo, exact, kmin, shift, n_buckets = _flood_layout(arr, lo, hi)
+    cells, seeds = _fill(arr, markers, mask, value_dtype, lo)
+    index = _index_dtype(cells.size)
+    labels = np.empty(shape, np.int32)
+    # The output doubles as the FIFO (it holds each pixel at most once).
+    fifo = labels.ravel() if index is np.int32 else np.empty(cells.size, index)
+    flagged = np.empty(seeds.size, np.int64)
+    if watershed_line:  # marker labels, to restore markers made inert
+        seed_labels = cells["state"][seeds]
+    n_flagged = _flood(cells, offsets, seeds, exact, kmin, shift, watershed_line,
+                       np.zeros(n_buckets + 1, index), np.empty(n_buckets, index),
+                       np.empty(cells.size, index), fifo, flagged,
+                       _PREFETCH_AHEAD if cells.size >= _PREFETCH_FROM else cells.size)
+    del fifo
+    if not watershed_line:
+        _cell_labels(cells, _as3d(labels), *_interior_start(shape))
+        return labels
+    out = np.empty(cells.size, np.int32)
+    _cell_states(cells, out)
+    del cells
+    flagged = flagged[:n_flagged]
+    out[flagged] = seed_labels[np.searchsorted(seeds, flagged)]
+    _connect_strays(out, offsets, seeds, np.zeros(out.size, np.uint8),
+                    np.empty(out.size, index))
+    return np.maximum(_crop(out, shape), 0, out=labels)  # WALL, LINE -> 0

@@ -219,6 +219,40 @@ def test_float_elevations_with_ties_inside_one_bucket():
                 naive_meyer(elevation, markers, 1, None, wl))
 
 
+def test_float64_values_that_share_a_float32():
+    # Buckets come from float32 keys; the order within them from the float64 values.
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        steps = rng.integers(0, 50, (19, 23))
+        elevation = 1.0 + steps * 1e-12  # all round to float32 1.0
+        _, markers = _random_case(rng, elevation.shape, 2, n_markers=7)
+        for wl in (False, True):
+            np.testing.assert_array_equal(
+                watershed(elevation, markers, watershed_line=wl),
+                watershed(steps.astype(np.uint8), markers, watershed_line=wl))
+        np.testing.assert_array_equal(watershed(elevation, markers),
+                                      sks.watershed(elevation, markers))
+
+
+def test_non_contiguous_and_wide_integer_inputs():
+    rng = np.random.default_rng(4)
+    elevation, markers = _random_case(rng, (30, 40), levels=9, n_markers=8)
+    expected = watershed(np.ascontiguousarray(elevation.T), markers.T.copy())
+    np.testing.assert_array_equal(watershed(elevation.T, markers.T), expected)
+    wide = elevation.T.astype(np.int64) * 10 ** 6  # > 2**16 levels: float64 path
+    np.testing.assert_array_equal(watershed(wide, markers.T), expected)
+
+
+def test_largest_labels_survive_lines():
+    top = np.iinfo(np.int32).max - 1
+    elevation = np.array([[0, 1, 2, 1, 0]])
+    markers = np.array([[top, 0, 0, 0, top - 1]])
+    assert watershed(elevation, markers, watershed_line=True).tolist() == \
+        [[top, top, 0, top - 1, top - 1]]
+    with pytest.raises(ValueError, match="below 2"):
+        watershed(elevation, markers + 1)
+
+
 def test_negative_zero_ties_with_zero():
     # -0.0 == 0.0: a plateau mixing both is still split first-in first-out.
     elevation = np.array([[0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0]])
