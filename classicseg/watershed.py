@@ -5,6 +5,7 @@ from markers; :func:`regional_minima`, :func:`h_minima_markers` and
 :func:`grid_markers` make markers.  The kernels live in
 :mod:`classicseg._watershed_kernels`.
 """
+import functools
 import numbers
 
 import numpy as np
@@ -67,6 +68,7 @@ def _strides(shape):
     return np.cumprod((1,) + tuple(s + 2 for s in shape[:0:-1]))[::-1]
 
 
+@functools.lru_cache(maxsize=64)
 def _offsets(shape, connectivity):
     """Raveled neighbour offsets in the padded array of an image of ``shape``, and
     the neighbour steps they stand for, ordered as scikit-image orders them (by
@@ -104,7 +106,8 @@ def _flood_layout(arr, lo, hi):
     # Keys start at the 1st percentile of a sample (and, for non-negative data, at
     # max * 2**-20): the long stretch of keys between 0 and the smallest values of a
     # gradient (rounding noise) would otherwise take most buckets.
-    floor = np.quantile(arr.ravel()[::max(arr.size // 4096, 1)], 0.01, method="lower")
+    sample = arr.ravel()[::max(arr.size // 4096, 1)]
+    floor = np.partition(sample, (sample.size - 1) // 100)[(sample.size - 1) // 100]
     if lo >= 0:
         floor = max(floor, hi * 2.0 ** -20)
     kmin, kmax = key(floor), key(hi)
