@@ -72,11 +72,14 @@ def _methods(rgb, grad, markers):
     top = grad.max()
     g8 = np.round(grad / top * 255).astype(np.uint8)
     g16 = np.round(grad / top * 65535).astype(np.uint16)
+    g32 = grad.astype(np.float32)
     bgr = np.ascontiguousarray(rgb[..., ::-1]) if rgb is not None else None
     full = ndi.generate_binary_structure(grad.ndim, grad.ndim)
     m = {
         "skimage": (lambda: sk_ws(grad, markers), None),
         "classicseg": (lambda: watershed(grad, markers), "skimage"),
+        "skimage float32": (lambda: sk_ws(g32, markers), None),
+        "classicseg float32": (lambda: watershed(g32, markers), "skimage float32"),
         "classicseg uint16": (lambda: watershed(g16, markers), None),
         "classicseg uint8": (lambda: watershed(g8, markers), None),
         "skimage line": (lambda: sk_ws(grad, markers, watershed_line=True), None),
@@ -132,7 +135,8 @@ def _report(title, times, same):
     print("| method | median ms | skimage / this | same labels as skimage |")
     print("|---|---:|---:|---:|")
     base = {"line": "skimage line", "conn2": "skimage conn2",
-            "compact": "skimage compact", "markers": "skimage markers"}
+            "compact": "skimage compact", "markers": "skimage markers",
+            "float32": "skimage float32"}
     for name, t in times.items():
         ref = next((v for k, v in base.items() if name.endswith(k)), "skimage")
         ratio = (f"{np.median(times[ref]) / np.median(t):.2f}" if ref in times
