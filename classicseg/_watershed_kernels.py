@@ -121,12 +121,12 @@ def _is_line(out, offsets, p, lab):
 # record ("cell"), so a neighbour costs one cache line instead of two.
 
 @jit
-def _fill_cells(elev, markers, mask, has_mask, lo, cells, base, pstrides, seeds):
+def _fill_cells(elev, markers, mask, has_mask, offset, cells, base, pstrides, seeds):
     """Write the cells of the padded image: WALL on the padding, else the elevation
-    (minus ``lo`` for integer levels) and state from ``elev``, ``markers`` and
-    ``mask`` (3-D views, depth 1 for 2-D images; padded index ``base + z *
-    pstrides[0] + (y + 1) * pstrides[1] + x + 1``).  Stores the marker pixels'
-    padded indices in ``seeds`` in raster order and returns how many."""
+    (minus ``offset``, so integer levels start at 0) and the state from ``elev``,
+    ``markers`` and ``mask`` (3-D views, depth 1 for 2-D images; padded index
+    ``base + z * pstrides[0] + (y + 1) * pstrides[1] + x + 1``).  Stores the marker
+    pixels' padded indices in ``seeds`` in raster order and returns how many."""
     for p in range(cells.size):
         cells[p].value = 0
         cells[p].state = WALL
@@ -136,7 +136,7 @@ def _fill_cells(elev, markers, mask, has_mask, lo, cells, base, pstrides, seeds)
         for y in range(height):
             p = base + z * pstrides[0] + (y + 1) * pstrides[1] + 1
             for x in range(width):
-                cells[p + x].value = elev[z, y, x] - lo
+                cells[p + x].value = elev[z, y, x] - offset
                 state = 0
                 if has_mask and not mask[z, y, x]:
                     state = WALL

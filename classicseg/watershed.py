@@ -86,13 +86,13 @@ def _padded_mask(mask, shape):
 
 
 def _flood_layout(arr, lo, hi):
-    """``(cell value dtype, lo, exact, kmin, shift, n_buckets)`` of the classic
+    """``(cell value dtype, offset, exact, kmin, shift, n_buckets)`` of the classic
     flooding (see ``_bucket``).
 
     Integer elevations spanning at most 2**16 levels are stored as uint8/uint16
-    levels from ``lo``, one bucket per level (``exact``); floats (and wider integers,
-    as float64) get about N / _PIXELS_PER_BUCKET buckets over the float32 keys of
-    [~1st percentile, max]."""
+    levels (elevation - ``offset``, offset = ``lo``), one bucket per level
+    (``exact``); floats (and wider integers, as float64) get about
+    N / _PIXELS_PER_BUCKET buckets over the float32 keys of [~1st percentile, max]."""
     if arr.dtype.kind in "biu" and int(hi) - int(lo) < 2 ** 16:
         dtype = np.uint8 if int(hi) - int(lo) < 2 ** 8 else np.uint16
         return dtype, int(lo), True, 0, 0, int(hi) - int(lo) + 1
@@ -118,7 +118,7 @@ def _flood_layout(arr, lo, hi):
     return dtype, 0, False, kmin, shift, ((kmax - kmin) >> shift) + 1
 
 
-def _fill(arr, markers, mask, value_dtype, lo):
+def _fill(arr, markers, mask, value_dtype, offset):
     """The padded raveled cells (elevation and state, see ``_fill_cells``) and the
     marker pixels' padded indices in raster order."""
     cells = np.empty(int(np.prod([s + 2 for s in arr.shape])),
@@ -133,7 +133,7 @@ def _fill(arr, markers, mask, value_dtype, lo):
     no_mask = mask is None
     n = _fill_cells(_as3d(arr), _as3d(markers),
                     _as3d(np.ones((1,) * arr.ndim, bool) if no_mask else mask),
-                    not no_mask, lo, cells, base, pstrides, seeds)
+                    not no_mask, offset, cells, base, pstrides, seeds)
     if n == 0:
         where = "" if no_mask else " inside the mask"
         raise ValueError(f"markers has no labelled pixel{where}; pass at least one "
@@ -524,8 +524,8 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
 def _classic_flood(arr, lo, hi, markers, mask, offsets, watershed_line):
     """:func:`watershed` without compactness: Meyer's flooding on cells."""
     shape = arr.shape
-    value_dtype, lo, exact, kmin, shift, n_buckets = _flood_layout(arr, lo, hi)
-    cells, seeds = _fill(arr, markers, mask, value_dtype, lo)
+    value_dtype, offset, exact, kmin, shift, n_buckets = _flood_layout(arr, lo, hi)
+    cells, seeds = _fill(arr, markers, mask, value_dtype, offset)
     index = _index_dtype(cells.size)
     labels = np.empty(shape, np.int32)
     # The output doubles as the FIFO (it holds each pixel at most once).
