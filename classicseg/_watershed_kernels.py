@@ -255,12 +255,11 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
     while True:
         # Ties: the current bucket's run is older than the heap, which is older
         # than the FIFO (everything in it was queued after ``cur`` was reached).
+        later = -1  # the pixel popped ``ahead`` pops later, if known
         if rp < re and run[rp - r0] == cur:
             p = slots[rp]
             if rp + ahead < re:
-                for oi in range(offsets.size):
-                    o = offsets[oi]
-                    prefetch(cells, slots[rp + ahead] + o)
+                later = slots[rp + ahead]
             rp += 1
         elif hn > 0 and hv[0] == cur:
             p = hi[0]
@@ -269,17 +268,13 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
         elif fh < ft:
             p = fifo[fh]
             if fh + ahead < ft:
-                for oi in range(offsets.size):
-                    o = offsets[oi]
-                    prefetch(cells, fifo[fh + ahead] + o)
+                later = fifo[fh + ahead]
             fh += 1
         elif rp < re and (hn == 0 or run[rp - r0] <= hv[0]):
             p = slots[rp]
             cur = run[rp - r0]
             if rp + ahead < re:
-                for oi in range(offsets.size):
-                    o = offsets[oi]
-                    prefetch(cells, slots[rp + ahead] + o)
+                later = slots[rp + ahead]
             rp += 1
         elif hn > 0:
             p = hi[0]
@@ -307,6 +302,9 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
                 _sort_run(cells, slots, rp, re, run, ahead)
             continue
 
+        if later >= 0:
+            for oi in range(offsets.size):
+                prefetch(cells, later + offsets[oi])
         lab = cells[p].state
         if wsl:
             if lab < 0:
