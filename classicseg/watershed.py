@@ -96,8 +96,7 @@ def _flood_layout(arr, lo, hi):
     if arr.dtype.kind in "biu" and int(hi) - int(lo) < 2 ** 16:
         dtype = np.uint8 if int(hi) - int(lo) < 2 ** 8 else np.uint16
         return dtype, int(lo), True, 0, 0, int(hi) - int(lo) + 1
-    dtype = np.float32 if arr.dtype.itemsize <= 4 and arr.dtype.kind == "f" \
-        else np.float64
+    dtype = _comparable_dtype(arr.dtype) if arr.dtype.kind == "f" else np.float64
 
     def key(value):  # Python twin of the kernels' float32 key
         k = int(np.float32(value if value != 0 else 0.0).view(np.int32))
