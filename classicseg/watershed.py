@@ -133,10 +133,7 @@ def _fill(arr, markers, mask, value_dtype, offset):
     n = _fill_cells(_as3d(arr), _as3d(markers),
                     _as3d(np.ones((1,) * arr.ndim, bool) if no_mask else mask),
                     not no_mask, offset, cells, base, pstrides, seeds)
-    if n == 0:
-        where = "" if no_mask else " inside the mask"
-        raise ValueError(f"markers has no labelled pixel{where}; pass at least one "
-                         "nonzero marker")
+    _check_some_seed(n, mask)
     return cells, seeds[:n]
 
 
@@ -180,11 +177,15 @@ def _label_markers(markers, shape, mask):
     if mask is not None:
         out[_padded_mask(mask, shape) == 0] = WALL
     seeds = np.flatnonzero(out > 0)
-    if seeds.size == 0:
+    _check_some_seed(seeds.size, mask)
+    return out, seeds
+
+
+def _check_some_seed(n_seeds, mask):
+    if n_seeds == 0:
         where = " inside the mask" if mask is not None else ""
         raise ValueError(f"markers has no labelled pixel{where}; pass at least one "
                          "nonzero marker")
-    return out, seeds
 
 
 # ------------------------------------------------------------------ markers
