@@ -180,6 +180,90 @@ def _cell_is_line(cells, offsets, p, lab):
     return False
 
 
+@jit
+def _insertion_sort(values, slots, lo, a, b):
+    """Stable insertion sort of ``values[a:b]``, moving ``slots[lo + a:lo + b]``
+    alongside."""
+    for k in range(a + 1, b):
+        v = values[k]
+        s = slots[lo + k]
+        j = k
+        while j > a and values[j - 1] > v:
+            values[j] = values[j - 1]
+            slots[lo + j] = slots[lo + j - 1]
+            j -= 1
+        values[j] = v
+        slots[lo + j] = s
+
+
+@jit
+def _median3(a, b, c):
+    if a < b:
+        return b if b < c else (c if a < c else a)
+    return a if a < c else (c if b < c else b)
+
+
+@jit
+def _partition_sort(values, slots, lo, n, deepest):
+    """Stable sort of ``values[:n]``, moving ``slots[lo:lo + n]`` alongside.
+
+    Three-way partitions around a median-of-three pivot, each stable (the values
+    equal to the pivot keep their order and are done), parts of up to 16 by
+    insertion sort.  The long runs of a smooth image's bucket hold a few values,
+    each repeated many times (a plateau and its rounding noise): they take a few
+    passes, where a merge sort takes log2(n).  Parts nested deeper than
+    ``deepest`` (unlucky pivots) go to merge sort, which bounds the worst case."""
+    tv = np.empty(n, values.dtype)  # the values above the pivot, in order
+    ts = np.empty(n, slots.dtype)  # their slots; the equal ones' from the back
+    stack = np.empty(3 * (n // 2 + 1), np.int64)  # (start, end, depth) of parts > 1
+    stack[0], stack[1], stack[2] = 0, n, 0
+    top = 1
+    while top > 0:
+        top -= 1
+        a, b, depth = stack[3 * top], stack[3 * top + 1], stack[3 * top + 2]
+        if b - a <= 16:
+            _insertion_sort(values, slots, lo, a, b)
+            continue
+        if depth > deepest:
+            order = np.argsort(values[a:b], kind="mergesort")
+            slots[lo + a:lo + b] = slots[lo + a:lo + b][order]
+            values[a:b] = values[a:b][order]
+            continue
+        pivot = _median3(values[a], values[(a + b) >> 1], values[b - 1])
+        m = b - a
+        n_less = a  # the smaller values are compacted in place, in order
+        n_more = 0
+        n_equal = 0
+        for k in range(a, b):
+            v = values[k]
+            s = slots[lo + k]
+            if v < pivot:
+                values[n_less] = v
+                slots[lo + n_less] = s
+                n_less += 1
+            elif v > pivot:
+                tv[n_more] = v
+                ts[n_more] = s
+                n_more += 1
+            else:
+                n_equal += 1
+                ts[m - n_equal] = s
+        k = n_less
+        for e in range(n_equal):
+            values[k] = pivot
+            slots[lo + k] = ts[m - 1 - e]
+            k += 1
+        for e in range(n_more):
+            values[k] = tv[e]
+            slots[lo + k] = ts[e]
+            k += 1
+        for part_a, part_b in ((a, n_less), (b - n_more, b)):
+            if part_b - part_a > 1:
+                stack[3 * top], stack[3 * top + 1] = part_a, part_b
+                stack[3 * top + 2] = depth + 1
+                top += 1
+
+
 @jit  # not inlined: the flood's loop compiles 5% faster without it
 def _sort_run(cells, slots, lo, hi, values, ahead):
     """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation, writing the
@@ -195,20 +279,9 @@ def _sort_run(cells, slots, lo, hi, values, ahead):
     if ordered:
         return
     if n > 64:
-        order = np.argsort(values[:n], kind="mergesort")
-        slots[lo:hi] = slots[lo:hi][order]
-        values[:n] = values[:n][order]
-        return
-    for k in range(1, n):  # insertion sort: short stretches, often nearly sorted
-        v = values[k]
-        s = slots[lo + k]
-        j = k
-        while j > 0 and values[j - 1] > v:
-            values[j] = values[j - 1]
-            slots[lo + j] = slots[lo + j - 1]
-            j -= 1
-        values[j] = v
-        slots[lo + j] = s
+        _partition_sort(values, slots, lo, n, 2 * int(np.log2(n)) + 2)
+    else:  # short stretches, often nearly sorted
+        _insertion_sort(values, slots, lo, 0, n)
 
 
 @jit
