@@ -196,72 +196,49 @@ def _insertion_sort(values, slots, lo, a, b):
         slots[lo + j] = s
 
 
-@jit
-def _median3(a, b, c):
-    if a < b:
-        return b if b < c else (c if a < c else a)
-    return a if a < c else (c if b < c else b)
+_SIGN = np.uint64(1) << np.uint64(63)
 
 
 @jit
-def _partition_sort(values, slots, lo, n, deepest):
-    """Stable sort of ``values[:n]``, moving ``slots[lo:lo + n]`` alongside.
+def _radix_sort(values, slots, lo, n):
+    """Stable sort of ``values[:n]`` (float64), moving ``slots[lo:lo + n]`` alongside.
 
-    Three-way partitions around a median-of-three pivot, each stable (the values
-    equal to the pivot keep their order and are done), parts of up to 16 by
-    insertion sort.  The long runs of a smooth image's bucket hold a few values,
-    each repeated many times (a plateau and its rounding noise): they take a few
-    passes, where a merge sort takes log2(n).  Parts nested deeper than
-    ``deepest`` (unlucky pivots) go to merge sort, which bounds the worst case."""
-    tv = np.empty(n, values.dtype)  # the values above the pivot, in order
-    ts = np.empty(n, slots.dtype)  # their slots; the equal ones' from the back
-    stack = np.empty(3 * (n // 2 + 1), np.int64)  # (start, end, depth) of parts > 1
-    stack[0], stack[1], stack[2] = 0, n, 0
-    top = 1
-    while top > 0:
-        top -= 1
-        a, b, depth = stack[3 * top], stack[3 * top + 1], stack[3 * top + 2]
-        if b - a <= 16:
-            _insertion_sort(values, slots, lo, a, b)
+    LSD radix sort on the order-preserving integers of the values (bits, sign
+    flipped; -0.0 as 0.0), one counting pass per byte that varies within the run:
+    a bucket's run is narrow, so a few of the eight bytes, and no comparisons (a
+    merge sort of near-equal values mispredicts about every other one)."""
+    keys = values[:n].view(np.uint64)
+    first = np.uint64(0)
+    varying = np.uint64(0)
+    for k in range(n):
+        key = keys[k] if values[k] != 0 else np.uint64(0)
+        key = ~key if key & _SIGN else key | _SIGN
+        keys[k] = key
+        if k == 0:
+            first = key
+        varying |= key ^ first
+    src_k, src_s = keys, slots[lo:lo + n]
+    dst_k, dst_s = np.empty(n, np.uint64), np.empty(n, slots.dtype)
+    count = np.empty(257, np.int64)
+    for byte in range(8):
+        shift = np.uint64(8 * byte)
+        if (varying >> shift) & np.uint64(0xFF) == 0:
             continue
-        if depth > deepest:
-            order = np.argsort(values[a:b], kind="mergesort")
-            slots[lo + a:lo + b] = slots[lo + a:lo + b][order]
-            values[a:b] = values[a:b][order]
-            continue
-        pivot = _median3(values[a], values[(a + b) >> 1], values[b - 1])
-        m = b - a
-        n_less = a  # the smaller values are compacted in place, in order
-        n_more = 0
-        n_equal = 0
-        for k in range(a, b):
-            v = values[k]
-            s = slots[lo + k]
-            if v < pivot:
-                values[n_less] = v
-                slots[lo + n_less] = s
-                n_less += 1
-            elif v > pivot:
-                tv[n_more] = v
-                ts[n_more] = s
-                n_more += 1
-            else:
-                n_equal += 1
-                ts[m - n_equal] = s
-        k = n_less
-        for e in range(n_equal):
-            values[k] = pivot
-            slots[lo + k] = ts[m - 1 - e]
-            k += 1
-        for e in range(n_more):
-            values[k] = tv[e]
-            slots[lo + k] = ts[e]
-            k += 1
-        for part_a, part_b in ((a, n_less), (b - n_more, b)):
-            if part_b - part_a > 1:
-                stack[3 * top], stack[3 * top + 1] = part_a, part_b
-                stack[3 * top + 2] = depth + 1
-                top += 1
+        count[:] = 0
+        for k in range(n):
+            count[((src_k[k] >> shift) & np.uint64(0xFF)) + 1] += 1
+        for d in range(256):
+            count[d + 1] += count[d]
+        for k in range(n):
+            d = (src_k[k] >> shift) & np.uint64(0xFF)
+            dst_k[count[d]] = src_k[k]
+            dst_s[count[d]] = src_s[k]
+            count[d] += 1
+        src_k, src_s, dst_k, dst_s = dst_k, dst_s, src_k, src_s
+    for k in range(n):  # back to floats, in place
+        key = src_k[k]
+        keys[k] = key ^ _SIGN if key & _SIGN else ~key
+        slots[lo + k] = src_s[k]
 
 
 @jit  # not inlined: the flood's loop compiles 5% faster without it
@@ -279,7 +256,7 @@ def _sort_run(cells, slots, lo, hi, values, ahead):
     if ordered:
         return
     if n > 64:
-        _partition_sort(values, slots, lo, n, 2 * int(np.log2(n)) + 2)
+        _radix_sort(values, slots, lo, n)
     else:  # short stretches, often nearly sorted
         _insertion_sort(values, slots, lo, 0, n)
 

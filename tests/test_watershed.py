@@ -234,21 +234,21 @@ def test_float64_values_that_share_a_float32():
                                       sks.watershed(elevation, markers))
 
 
-@pytest.mark.parametrize("deepest", [0, 40])
-def test_long_bucket_runs_sort_stably(deepest):
-    # Long runs of a float bucket are sorted by three-way partitions (merge sort for
-    # parts nested deeper than ``deepest``): the order must be a stable sort's.
-    from classicseg._watershed_kernels import _partition_sort
+def test_long_bucket_runs_sort_stably():
+    # Long runs of a float bucket are radix-sorted on the values' bits: the order
+    # must be a stable sort's, with -0.0 tying with 0.0 and negatives below.
+    from classicseg._watershed_kernels import _radix_sort
 
     rng = np.random.default_rng(11)
     n, lo = 500, 3
     for values in (rng.random(n), rng.integers(0, 5, n) * 1.0,
                    1.0 + rng.integers(0, 40, n) * 1e-12, np.sort(rng.random(n)),
                    np.sort(rng.random(n))[::-1], np.zeros(n),
-                   np.abs(np.arange(n) - n // 2) * 1.0, np.arange(n) % 7 * 1.0):
+                   rng.normal(size=n) * 10.0 ** rng.integers(-300, 300, n),
+                   rng.choice([-0.0, 0.0, -1e-300, 1e-300, -2.5, 2.5], n)):
         got = values.copy()
         slots = np.arange(-lo, n, dtype=np.int32)
-        _partition_sort(got, slots, lo, n, deepest)
+        _radix_sort(got, slots, lo, n)
         order = np.argsort(values, kind="stable")
         np.testing.assert_array_equal(slots[lo:], order)
         np.testing.assert_array_equal(got, values[order])
