@@ -242,9 +242,11 @@ def _radix_sort(values, slots, lo, n):
 
 
 @jit  # not inlined: the flood's loop compiles 5% faster without it
-def _sort_run(cells, slots, lo, hi, values, ahead):
+def _sort_run(cells, slots, lo, hi, values, ahead, offsets):
     """Stable-sort ``slots[lo:hi]`` (queued in age order) by elevation, writing the
-    sorted elevations to ``values[:hi - lo]``."""
+    sorted elevations to ``values[:hi - lo]``; prefetch the neighbours of the first
+    ``ahead`` pixels (popped next, before the flood's own look-ahead reaches them;
+    ``ahead`` >= ``cells.size``: no prefetching)."""
     n = hi - lo
     ordered = True
     for k in range(n):  # gather: the loads overlap, prefetched a few ahead
@@ -253,12 +255,15 @@ def _sort_run(cells, slots, lo, hi, values, ahead):
         values[k] = cells[slots[lo + k]].value
         if k and values[k] < values[k - 1]:
             ordered = False
-    if ordered:
-        return
-    if n > 64:
-        _radix_sort(values, slots, lo, n)
-    else:  # short stretches, often nearly sorted
-        _insertion_sort(values, slots, lo, 0, n)
+    if not ordered:
+        if n > 64:
+            _radix_sort(values, slots, lo, n)
+        else:  # short stretches, often nearly sorted
+            _insertion_sort(values, slots, lo, 0, n)
+    if ahead < cells.size:
+        for k in range(min(ahead, n)):
+            for oi in range(offsets.size):
+                prefetch(cells, slots[lo + k] + offsets[oi])
 
 
 @jit
@@ -358,7 +363,7 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
                 # neighbour loop cost the whole loop 10%).
                 if start[cb + 1] - re > hv.size:
                     hv, ha, hi, hs = _heap_new(start[cb + 1] - re)
-                _sort_run(cells, slots, rp, re, run, ahead)
+                _sort_run(cells, slots, rp, re, run, ahead, offsets)
             continue
 
         if later >= 0:
