@@ -7,7 +7,8 @@
         warm-up call first, then one timed call per image and method), the ratio of
         the medians, and the share of pixels labelled as scikit-image does.
     python benchmarks/bench_watershed.py big
-        the same on 103070.jpg resized (cv2.INTER_CUBIC) to 3072x2048; median of 3.
+        the same on 103070.jpg resized (cv2.INTER_CUBIC) to 3072x2048; median of 5
+        interleaved rounds.
     python benchmarks/bench_watershed.py volume
         a 256^3 volume (Gaussian-smoothed noise, sigma 4), elevation
         classicseg.gradient_magnitude (3-D Sobel, float32), markers its h-minima
@@ -109,7 +110,10 @@ def _some_markers(markers):
 
 
 def _run(cases, repeat=1):
-    """cases: list of (rgb, grad, markers).  Returns {name: [seconds]}, {name: [same]}."""
+    """cases: list of (rgb, grad, markers).  Each case's methods run in ``repeat``
+    interleaved rounds (the machine's speed drifts over seconds: rounds keep the
+    methods' conditions alike).  Returns {name: [median seconds per case]},
+    {name: [share of pixels labelled as the reference]}."""
     times, same = {}, {}
     for k, case in enumerate(cases):
         methods = _methods(*case)
@@ -119,11 +123,14 @@ def _run(cases, repeat=1):
                                   case[1][small],
                                   _some_markers(case[2][small])).values():
                 fn()
-        results = {}
+        seconds, results = {}, {}
+        for _ in range(repeat):
+            for name, (fn, _) in methods.items():
+                t, out = _timed(fn)
+                seconds.setdefault(name, []).append(t)
+                results.setdefault(name, out)
         for name, (fn, ref) in methods.items():
-            runs = [_timed(fn) for _ in range(repeat)]
-            times.setdefault(name, []).append(np.median([t for t, _ in runs]))
-            results[name] = runs[0][1]
+            times.setdefault(name, []).append(np.median(seconds[name]))
             if ref is not None:
                 same.setdefault(name, []).append(
                     float((results[name] == results[ref]).mean()))
@@ -177,7 +184,7 @@ def _volume():
 
 def big(args):
     rgb = _big_image()
-    _report("103070.jpg at 3072x2048 (6.3 Mpx)", *_run([(rgb, *_setup_2d(rgb))], 3))
+    _report("103070.jpg at 3072x2048 (6.3 Mpx)", *_run([(rgb, *_setup_2d(rgb))], 5))
 
 
 def volume(args):

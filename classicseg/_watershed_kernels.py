@@ -15,9 +15,10 @@ The priority queue of :func:`_flood` is Meyer's hierarchical queue generalised t
   each pixel is queued at most once, so bucket ``b`` gets a fixed stretch of one
   array of N slots, sized by a counting pass;
 * when a float bucket becomes current, the values of its stretch (queued in age
-  order) are gathered, stable-sorted and consumed in order; pixels queued into the
-  current bucket while it is processed go to a small heap keyed by
-  ``(value, age)``;
+  order) are gathered, stable-sorted (insertion sort; long runs by a radix sort
+  on the bytes that vary) and consumed in order; pixels queued into the current
+  bucket while it is processed go to a heap keyed by ``(value, age)``, sized for
+  the rest of the bucket when it opens;
 * pushes equal to the current level go to a FIFO (``fifo``), which is what makes
   plateaus O(1) per pixel and integer elevations a pure bucket queue.
 
