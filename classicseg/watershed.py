@@ -19,7 +19,11 @@ from ._watershed_kernels import (WALL, _cell_labels, _cell_states,
 
 # Float elevations: about this many pixels per bucket of the hierarchical queue.
 _PIXELS_PER_BUCKET = 4
-_MAX_BUCKETS = 2 ** 22  # bounds the queue's bucket arrays on huge volumes
+# At most this many buckets: their bookkeeping (8 bytes each, touched at random by
+# every push) then stays within about the L2 cache.  Measured on this machine:
+# 256^3 volume 2.19 -> 1.29 s and the smooth 6 Mpx image -8% against 2**22, while
+# a 5.6 Mpx mosaic of BSDS images (busier, so longer runs to sort) lost 5%.
+_MAX_BUCKETS = 2 ** 18
 # The classic flooding prefetches the cells of the pixels it pops this many pops
 # ahead, on images of at least _PREFETCH_FROM pixels (smaller ones stay in cache).
 _PREFETCH_AHEAD = 8
