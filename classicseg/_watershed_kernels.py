@@ -40,7 +40,7 @@ from ._numba import float32_bits, jit, prefetch
 
 @jit
 def _heap_new(n):
-    """An empty heap with room for ``n`` entries (keys float64 and int64)."""
+    """Empty heap arrays (value, age, index, payload) with room for ``n`` entries."""
     return (np.empty(n, np.float64), np.empty(n, np.int64), np.empty(n, np.int64),
             np.empty(n, np.int64))
 
