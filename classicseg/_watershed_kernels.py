@@ -48,10 +48,7 @@ def _heap_new(n):
 @jit
 def _heap_grow(hv, ha, hi, hs):
     n = hv.size
-    hv2 = np.empty(2 * n, hv.dtype)
-    ha2 = np.empty(2 * n, ha.dtype)
-    hi2 = np.empty(2 * n, hi.dtype)
-    hs2 = np.empty(2 * n, hs.dtype)
+    hv2, ha2, hi2, hs2 = _heap_new(2 * n)
     hv2[:n] = hv
     ha2[:n] = ha
     hi2[:n] = hi
@@ -209,15 +206,12 @@ def _radix_sort(values, slots, lo, n):
     a bucket's run is narrow, so a few of the eight bytes, and no comparisons (a
     merge sort of near-equal values mispredicts about every other one)."""
     keys = values[:n].view(np.uint64)
-    first = np.uint64(0)
-    varying = np.uint64(0)
+    varying = np.uint64(0)  # the bits where some key differs from the first
     for k in range(n):
         key = keys[k] if values[k] != 0 else np.uint64(0)
         key = ~key if key & _SIGN else key | _SIGN
         keys[k] = key
-        if k == 0:
-            first = key
-        varying |= key ^ first
+        varying |= key ^ keys[0]
     src_k, src_s = keys, slots[lo:lo + n]
     dst_k, dst_s = np.empty(n, np.uint64), np.empty(n, slots.dtype)
     count = np.empty(257, np.int64)
@@ -438,11 +432,7 @@ def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
     never become lines here).  ``steps[k]`` is ``offsets[k]`` as a packed (dz, dy,
     dx); ``strides`` the padded strides of (z, y, x).  ``fastmath`` is off so
     priorities round exactly as scikit-image's."""
-    cap = max(64, 2 * seeds.size)
-    hv = np.empty(cap, np.float64)
-    ha = np.empty(cap, np.int64)
-    hi = np.empty(cap, np.int64)
-    hd = np.empty(cap, np.int64)
+    hv, ha, hi, hd = _heap_new(max(64, 2 * seeds.size))
     hn = 0
     # Lowest priority queued so far per pixel: a later entry that is not lower
     # would pop after the pixel is labelled, so it is never queued (same labels).
@@ -588,34 +578,35 @@ def _reconstruct_erosion(seed, image, mask, offsets, queue, queued):
     in place in ``seed``: Vincent's hybrid algorithm (IEEE TIP 2(2), 1993), a raster
     and an anti-raster scan followed by FIFO propagation.  Only min/max are used, so
     the result is exact.  Pixels with ``mask == 0`` must hold the dtype's maximum
-    in both arrays (they then never lower anything)."""
+    in both arrays (they then never lower anything).  ``offsets`` include -1 and +1
+    (the x neighbours); the others reach rows or planes above or below."""
     n = seed.size
     # seed[p -/+ 1] was computed just before p: kept in a register (``left``,
     # ``right``) rather than read back, which shortens the chain of dependent
     # operations that bounds the scans' speed (15% on BSDS gradients).
-    before = offsets[(offsets < 0) & (offsets != -1)]
-    after = offsets[(offsets > 0) & (offsets != 1)]
+    above = offsets[(offsets < 0) & (offsets != -1)]
+    below = offsets[(offsets > 0) & (offsets != 1)]
     left = seed[0]
     for p in range(n):  # raster scan: neighbours before p
         m = seed[p]
         if mask[p]:
-            for oi in range(before.size):
-                m = min(m, seed[p + before[oi]])
+            for oi in range(above.size):
+                m = min(m, seed[p + above[oi]])
             m = max(min(m, left), image[p])
             seed[p] = m
         left = m
-    later = offsets[offsets > 0]
+    after = offsets[offsets > 0]
     qt = 0
     right = seed[n - 1]
     for p in range(n - 1, -1, -1):  # anti-raster scan: neighbours after p
         m = seed[p]
         if mask[p]:
-            for oi in range(after.size):
-                m = min(m, seed[p + after[oi]])
+            for oi in range(below.size):
+                m = min(m, seed[p + below[oi]])
             m = max(min(m, right), image[p])
             seed[p] = m
-            for oi in range(later.size):
-                o = later[oi]
+            for oi in range(after.size):
+                o = after[oi]
                 x = seed[p + o]
                 if x > m and x > image[p + o]:
                     queue[qt] = p
