@@ -1,9 +1,39 @@
-"""classicseg: fast classical image segmentation and superpixels."""
+"""classicseg: fast classical image segmentation and superpixels.
+
+The segmenters and helpers are functions of this package (``classicseg.slic``,
+``classicseg.watershed``, ``classicseg.segment`` ...).  The submodules that are
+layers of their own (``metrics``, ``evaluation``, ``io``, ``batch``, ``datasets``,
+``segmenters``, ``testing``) are reachable as attributes and imported on first use,
+so ``import classicseg`` loads neither OpenCV nor the metrics.
+"""
+import importlib
+
 __version__ = "0.1.0"
-from .filters import gradient_magnitude  # noqa: E402,F401
-from .watershed import (grid_markers, h_minima_markers, regional_minima,  # noqa: E402,F401
-                        watershed)
-from .color import lab2rgb, rgb2lab  # noqa: E402,F401
-from .slic import slic  # noqa: E402,F401
-from .labels import enforce_connectivity, relabel_sequential  # noqa: E402,F401
-from .viz import find_boundaries, label_colors, mark_boundaries  # noqa: E402,F401
+
+from .color import lab2rgb, rgb2lab  # noqa: E402
+from .filters import gradient_magnitude  # noqa: E402
+from .labels import enforce_connectivity, relabel_sequential  # noqa: E402
+from .segmenters import segment  # noqa: E402
+from .slic import slic  # noqa: E402
+from .viz import find_boundaries, label_colors, mark_boundaries  # noqa: E402
+from .watershed import (grid_markers, h_minima_markers, regional_minima,  # noqa: E402
+                        watershed, watershed_segmentation)
+
+_SUBMODULES = ("batch", "datasets", "evaluation", "io", "metrics", "segmenters",
+               "testing")
+
+__all__ = ["enforce_connectivity", "find_boundaries", "gradient_magnitude",
+           "grid_markers", "h_minima_markers", "lab2rgb", "label_colors",
+           "mark_boundaries", "regional_minima", "relabel_sequential", "rgb2lab",
+           "segment", "slic", "watershed", "watershed_segmentation",
+           *_SUBMODULES]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'classicseg' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

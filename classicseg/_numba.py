@@ -59,6 +59,23 @@ def serial_if_small(n_items, threshold=SERIAL_BELOW):
         numba.set_num_threads(old)
 
 
+def on_first_compile(callback):
+    """Call ``callback()`` once, when Numba first compiles a function in this process
+    (kernels loaded from the on-disk cache do not count): the CLI's "compiling
+    kernels" line, printed only when the cache is cold."""
+    from numba.core import event
+
+    class _Once(event.Listener):
+        def on_start(self, _):
+            event.unregister("numba:compile", self)
+            callback()
+
+        def on_end(self, _):
+            pass
+
+    event.register("numba:compile", _Once())
+
+
 @intrinsic
 def prefetch(typingctx, array, index):
     """Hint the CPU to load ``array[index]`` into cache (``llvm.prefetch``, no bounds

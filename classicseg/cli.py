@@ -12,70 +12,90 @@ import sys
 log = logging.getLogger("classicseg")
 
 
-# --------------------------------------------------------------------- segmenters
-# Each method maps to a function (image, args) -> int32 label map; its flags live
-# in _add_method_flags.
+# --------------------------------------------------------------------- method flags
+# One flag per parameter name of the registered methods (classicseg.segmenters);
+# a flag not given keeps the chosen method's default.
 
-def _channel_axis(image):
-    return None if image.ndim == 2 else -1
-
-
-def _run_slic(image, args):
-    from .slic import slic
-    return slic(image, n=args.n, compactness=args.compactness,
-                max_num_iter=args.max_num_iter, slico=args.slico, exact=args.exact,
-                channel_axis=_channel_axis(image))
+def _flag(name):
+    return "--" + name.replace("_", "-")
 
 
-def _run_watershed(image, args):
-    """Watershed of the smoothed gradient magnitude (colour: in Lab) from h-minima
-    (``--h``) or from ``--n`` grid markers.  ``--compactness`` is read on SLIC's
-    scale: the flooding priority is gradient + compactness / (100 S) * distance,
-    S the marker spacing (the gradient is in Lab/100 units, SLIC's colour
-    distance in Lab units over S pixels)."""
-    import numpy as np
-    from .filters import gradient_magnitude
-    from .watershed import grid_markers, h_minima_markers, watershed
+def _method_params():
+    """{parameter name: [(method, Param), ...]} over the registered methods."""
+    from . import segmenters
 
-    # sigma 1: on BSDS500 val covering ODS 0.46 instead of 0.35 (results/watershed.md)
-    grad = gradient_magnitude(image, sigma=1.0, channel_axis=_channel_axis(image))
-    if args.h is not None:
-        markers = h_minima_markers(grad, args.h)
-    else:
-        markers = grid_markers(grad.shape, args.n)
-    spacing = np.sqrt(grad.size / max(int(markers.max()), 1))
-    return watershed(grad, markers, compactness=args.compactness / (100 * spacing))
+    found = {}
+    for method in segmenters.available():
+        for param in segmenters.get(method).params:
+            found.setdefault(param.name, []).append((method, param))
+    return found
 
 
-SEGMENTERS = {
-    "slic": _run_slic,
-    "watershed": _run_watershed,
-}
+def _flag_help(uses):
+    helps = {p.help for _, p in uses}
+    text = (next(iter(helps)) if len(helps) == 1
+            else "; ".join(f"{m}: {p.help}" for m, p in uses))
+    defaults = {repr(p.default) if p.kind is str else str(p.default) for _, p in uses}
+    shown = (defaults.pop() if len(defaults) == 1
+             else ", ".join(f"{p.default} ({m})" for m, p in uses))
+    if len(uses) > 1 and len({p.help for _, p in uses}) == 1:
+        text += f" [{', '.join(m for m, _ in uses)}]"
+    elif len(uses) == 1:
+        text += f" [{uses[0][0]}]"
+    return f"{text} (default: {shown})".replace("%", "%%")
 
 
 def _add_method_flags(p):
-    p.add_argument("--method", choices=sorted(SEGMENTERS), default="slic",
-                   help="segmentation algorithm (default: %(default)s)")
-    slic = p.add_argument_group("slic")
-    slic.add_argument("--n", type=int, default=500,
-                      help="number of superpixels (default: %(default)s)")
-    slic.add_argument("--compactness", type=float, default=10.0,
-                      help="colour/space trade-off; larger = more regular "
-                           "(default: %(default)s)")
-    slic.add_argument("--max-num-iter", type=int, default=10,
-                      help="k-means iterations (default: %(default)s)")
-    slic.add_argument("--slico", action="store_true",
-                      help="SLICO: adaptive per-cluster colour normalisation")
-    slic.add_argument("--exact", action="store_true",
-                      help="return exactly --n segments")
-    ws = p.add_argument_group(
-        "watershed", "flood the gradient magnitude (in Lab, after a Gaussian of sigma "
-        "1) from h-minima (--h) or from --n grid markers; --compactness on SLIC's "
-        "scale (0 = classic watershed)")
-    ws.add_argument("--h", type=float, default=None,
-                    help="minimal depth of the gradient minima used as markers, "
-                         "gradient in [0, 1] units, e.g. 0.05; if not given, --n "
-                         "grid markers are used")
+    from . import segmenters
+
+    methods = segmenters.available()
+    p.add_argument("--method", choices=methods, default="slic",
+                   help="; ".join(f"{m}: {segmenters.get(m).summary}" for m in methods)
+                   + " (default: %(default)s)")
+    group = p.add_argument_group(
+        "method parameters", "a flag applies to the methods it names; one not given "
+        "keeps the method's default")
+    for name, uses in _method_params().items():
+        kind = uses[0][1].kind
+        kwargs = dict(dest=name, default=argparse.SUPPRESS, help=_flag_help(uses))
+        if kind is bool:
+            group.add_argument(_flag(name), action=argparse.BooleanOptionalAction,
+                               **kwargs)
+        else:
+            choices = uses[0][1].choices if kind is str else None
+            group.add_argument(_flag(name), type=_parser_type(name, kind),
+                               choices=choices, metavar=name.upper(), **kwargs)
+
+
+def _parser_type(name, kind):
+    def convert(text):
+        if text.strip().lower() == "none":
+            return None
+        return kind(text)
+    convert.__name__ = kind.__name__   # argparse names it in "invalid int value"
+    return convert
+
+
+def _method_and_params(args):
+    """The chosen method and the parameters given on the command line, checked."""
+    from . import segmenters
+
+    segmenter = segmenters.get(args.method)
+    given = {name: getattr(args, name) for name in _method_params()
+             if hasattr(args, name)}
+    for name in given:
+        if name not in segmenter.param_names:
+            raise ValueError(f"{_flag(name)} does not apply to --method "
+                             f"{args.method} (its flags: "
+                             f"{', '.join(map(_flag, segmenter.param_names))})")
+    return segmenter, segmenter.resolve(given)
+
+
+def _announce_compilation():
+    """Log one line when Numba starts compiling (an empty kernel cache)."""
+    from ._numba import on_first_compile
+    on_first_compile(lambda: log.info("compiling kernels (first run only; cached "
+                                      "on disk afterwards)"))
 
 
 # --------------------------------------------------------------------- segment
@@ -97,8 +117,21 @@ def _add_segment_parser(sub):
 
 
 def _cmd_segment(args):
-    from .batch import segment_paths
-    return segment_paths(args)
+    from .batch import segment_files
+
+    try:
+        segmenter, params = _method_and_params(args)
+    except (ValueError, TypeError) as exc:
+        log.error("%s", exc)
+        return 2
+    _announce_compilation()
+    try:
+        result = segment_files(args.inputs, args.output, segmenter.name, params,
+                               format=args.format, overlay=not args.no_overlay)
+    except OSError as exc:
+        log.error("%s", exc)
+        return 2
+    return result.exit_code
 
 
 # --------------------------------------------------------------------- evaluate
@@ -136,26 +169,18 @@ def _add_evaluate_bsds(ev):
     p.set_defaults(handler=_cmd_evaluate_bsds)
 
 
-def _parse_sweep(specs, args):
-    """['n=100,200', ...] -> {'n': [100, 200], ...}, typed like the flags' defaults."""
-    probe = argparse.ArgumentParser(add_help=False)
-    _add_method_flags(probe)
-    method_flags = {a.dest for a in probe._actions} - {"method"}
+def _parse_sweep(specs, segmenter):
+    """['n=100,200', ...] -> {'n': [100, 200], ...}, typed by the method's specs."""
     sweep = {}
     for spec in specs:
         name, sep, values = spec.partition("=")
-        dest = name.strip().lstrip("-").replace("-", "_")
-        if not sep or not values or dest not in method_flags:
-            raise ValueError(f"--sweep {spec!r}: expected NAME=V1,V2,... with NAME a "
-                             "method flag such as n or compactness")
-        default = getattr(args, dest)
-        kind = type(default) if default is not None else str
-        if kind is bool:
-            kind = lambda v: v.lower() in ("1", "true", "yes")  # noqa: E731
-        try:
-            sweep[dest] = [kind(v) for v in values.split(",")]
-        except ValueError as exc:
-            raise ValueError(f"--sweep {spec!r}: {exc}") from None
+        name = name.strip().lstrip("-").replace("-", "_")
+        if not sep or not values or name not in segmenter.param_names:
+            raise ValueError(
+                f"--sweep {spec!r}: expected NAME=V1,V2,... with NAME a parameter of "
+                f"--method {segmenter.name} ({', '.join(segmenter.param_names)})")
+        sweep[name] = [segmenter.param(name).parse(v, segmenter.name)
+                       for v in values.split(",")]
     return sweep
 
 
@@ -163,17 +188,20 @@ def _cmd_evaluate_bsds(args):
     import json
 
     from .metrics.bsds import bsds_region_benchmark
+    from .segmenters import default_channel_axis
 
     try:
-        sweep = _parse_sweep(args.sweep, args)
-    except ValueError as exc:
+        segmenter, params = _method_and_params(args)
+        sweep = _parse_sweep(args.sweep, segmenter)
+    except (ValueError, TypeError) as exc:
         log.error("%s", exc)
         return 2
-    run = SEGMENTERS[args.method]
 
     def segment(image, **setting):
-        return run(image, argparse.Namespace(**{**vars(args), **setting}))
+        return segmenter(image, channel_axis=default_channel_axis(image),
+                         **{**params, **setting})
 
+    _announce_compilation()
     try:
         res = bsds_region_benchmark(
             segment, sweep, args.images_dir, args.gt_dir, root=args.data_root,

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classicseg.batch import collect_inputs
+from classicseg.batch import collect_inputs, segment_files
 from classicseg.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -50,16 +50,53 @@ def test_npy_format_and_exact_count(tmp_path):
     assert labels.max() == 77 and labels.min() == 1
 
 
-def test_missing_input_is_an_error(tmp_path, caplog):
-    assert main(["segment", str(tmp_path / "nope.png"), "-o", str(tmp_path)]) == 2
-    assert "does not exist" in caplog.text
+def test_missing_input_is_reported_and_the_rest_goes_on(tmp_path, caplog):
+    out = tmp_path / "out"
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "gone.png")
+    code = main(["segment", str(tmp_path / "nope.png"), str(tmp_path / "dangling.png"),
+                 str(DATA / "coins.png"), "-o", str(out), "--n", "20", "--no-overlay"])
+    assert code == 1
+    assert (out / "coins_labels.png").exists()
+    assert "nope.png: no such file" in caplog.text
+    assert "dangling.png: no such file" in caplog.text
+    assert "2 failed" in caplog.text
 
 
-def test_outputs_inside_the_input_folder_are_not_inputs(tmp_path):
+def test_input_folder_as_output_folder(tmp_path):
     shutil.copy(DATA / "coins.png", tmp_path / "coins.png")
     assert main(["segment", str(tmp_path), "-o", str(tmp_path), "--n", "20"]) == 0
-    assert collect_inputs([tmp_path], tmp_path) == []
+    assert (tmp_path / "coins_labels.png").exists()
+    # our outputs are never inputs: a second run segments coins.png alone again
     assert collect_inputs([tmp_path]) == [tmp_path / "coins.png"]
+
+
+@pytest.mark.parametrize("where", ["file", "below_file"])
+def test_unusable_output_folder_is_a_clear_error(tmp_path, caplog, where):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file")
+    out = blocker if where == "file" else blocker / "sub"
+    assert main(["segment", str(DATA / "coins.png"), "-o", str(out)]) == 2
+    assert "output folder" in caplog.text and str(out) in caplog.text
+
+
+def test_bad_method_parameters_are_named_as_given(tmp_path, caplog):
+    argv = ["segment", str(DATA / "coins.png"), "-o", str(tmp_path)]
+    assert main(argv + ["--method", "watershed", "--compactness", "-3"]) == 2
+    assert "compactness must be >= 0.0, got -3.0" in caplog.text
+    assert main(argv + ["--h", "0.1"]) == 2      # slic has no --h
+    assert "--h does not apply to --method slic" in caplog.text
+    assert not any(tmp_path.iterdir())
+
+
+def test_library_api_reports_outputs_and_failures(tmp_path):
+    (tmp_path / "broken.png").write_bytes(b"nope")
+    result = segment_files([DATA / "coins.png", tmp_path / "broken.png"],
+                           tmp_path / "out", "watershed", {"h": 0.05}, overlay=False)
+    assert [p for p, _ in result.done] == [DATA / "coins.png"]
+    assert result.done[0][1] == (tmp_path / "out" / "coins_labels.png",)
+    assert [p for p, _ in result.failed] == [tmp_path / "broken.png"]
+    assert "cannot decode" in result.failed[0][1]
+    assert result.exit_code == 1
 
 
 def test_console_script_help_is_instant():

@@ -134,8 +134,14 @@ def test_benchmark_errors(tmp_path):
 
 
 @pytest.fixture
-def fake_method(monkeypatch):
-    monkeypatch.setitem(cli.SEGMENTERS, "stripes", lambda image, args: stripes(args.n))
+def fake_method():
+    from classicseg import segmenters
+
+    @segmenters.register("stripes", segmenters.Param("n", int, 3, "stripes", low=1))
+    def _stripes(image, *, channel_axis, n):
+        return stripes(n)
+    yield
+    segmenters.unregister("stripes")
 
 
 def test_cli_evaluate_bsds(tmp_path, fake_method, capsys):
