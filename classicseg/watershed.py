@@ -13,6 +13,7 @@ from scipy import ndimage as ndi
 
 from ._validate import (check_array, check_finite, check_label_map, check_mask,
                         check_positive, check_same_shape)
+from .filters import gradient_magnitude
 from ._watershed_kernels import (WALL, _cell_labels, _cell_states,
                                  _connect_strays, _fill_cells, _flood, _flood_compact,
                                  _reconstruct_erosion, _regional_minima)
@@ -553,3 +554,53 @@ def _classic_flood(arr, lo, hi, markers, mask, offsets, watershed_line):
     _connect_strays(out, offsets, seeds, np.zeros(out.size, np.uint8),
                     np.empty(out.size, index))
     return np.maximum(_crop(out, shape), 0, out=labels)  # WALL, LINE -> 0
+
+
+def watershed_segmentation(image, n=500, *, h=None, compactness=10.0, sigma=1.0,
+                           channel_axis=-1):
+    """Segment an image: the watershed of its smoothed gradient magnitude.
+
+    The gradient (:func:`~classicseg.gradient_magnitude`, in CIELAB for colour,
+    after a Gaussian of ``sigma`` pixels) is flooded from its h-minima when ``h`` is
+    given, else from about ``n`` grid markers.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) array
+        Grayscale or colour image (any dtype, as :func:`gradient_magnitude`).
+    n : int
+        Number of grid markers when ``h`` is None.
+    h : float, optional
+        Minimal depth of the gradient minima used as markers, in the gradient's
+        [0, 1] units (e.g. 0.05).
+    compactness : float
+        Read on SLIC's scale: the flooding priority is
+        ``gradient + compactness / (100 S) * distance``, S the marker spacing (the
+        gradient is in Lab/100 units, SLIC's colour distance in Lab units over S
+        pixels).  0 gives the classic watershed.
+    sigma : float
+        Gaussian smoothing of the image before the gradient, in pixels; 1 gives
+        covering ODS 0.46 instead of 0.35 on BSDS500 val (benchmarks/results).
+    channel_axis : int or None
+        Axis of the channels; None for grayscale.
+
+    Returns
+    -------
+    labels : int32 array of the image's spatial shape
+        Regions 1..K, each connected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classicseg.watershed import watershed_segmentation
+    >>> img = np.zeros((20, 20), np.uint8); img[:, 10:] = 255
+    >>> labels = watershed_segmentation(img, h=0.1, channel_axis=None)
+    >>> int(labels.max()), len(np.unique(labels[:, :8])), len(np.unique(labels[:, 12:]))
+    (2, 1, 1)
+    """
+    compactness = check_positive(compactness, "compactness", allow_zero=True)
+    grad = gradient_magnitude(image, sigma=sigma, channel_axis=channel_axis)
+    markers = (grid_markers(grad.shape, n) if h is None
+               else h_minima_markers(grad, h))
+    spacing = np.sqrt(grad.size / max(int(markers.max()), 1))
+    return watershed(grad, markers, compactness=compactness / (100 * spacing))
