@@ -45,12 +45,14 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     Every component (4-connected in 2-D, 6-connected in 3-D) of each label becomes
     its own segment; components smaller than ``min_size`` pixels are merged into an
     adjacent segment: the one met first in raster order, as in Achanta et al.'s SLIC
-    code.  A small component with no neighbour at all is kept.
+    code.  A small component with no neighbour at all is kept.  Label 0 (and any
+    label < 0) means "no segment", as everywhere in classicseg: those pixels stay 0
+    and are nobody's neighbour.
 
     Parameters
     ----------
     labels : (H, W) or (D, H, W) integer array
-        Input labels; pixels outside ``mask`` are ignored.
+        Input labels, > 0 for segments; pixels outside ``mask`` are ignored.
     min_size : int
         Components with fewer pixels are merged.
     mask : bool array, optional
@@ -59,7 +61,8 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     Returns
     -------
     (H, W) or (D, H, W) int32 array with labels ``1..K`` in raster order of their
-    first pixel, every segment connected.
+    first pixel, every segment connected; 0 where ``labels <= 0`` or outside
+    ``mask``.
 
     Examples
     --------
@@ -69,6 +72,8 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     [[1, 1, 1, 1], [1, 1, 1, 1]]
     >>> enforce_connectivity(lab, min_size=0).tolist()
     [[1, 1, 2, 1], [1, 1, 1, 1]]
+    >>> enforce_connectivity(np.array([[1, 0], [0, 1]])).tolist()
+    [[1, 0], [0, 2]]
     """
     labels = check_label_map(labels, "labels")
     if labels.ndim not in (2, 3):
@@ -79,7 +84,7 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     fits = info.min <= labels.min() and labels.max() <= info.max
     vol = np.ascontiguousarray(labels.reshape((1,) * (3 - labels.ndim) + labels.shape),
                                dtype=np.int32 if fits else np.int64)
-    m = np.ones(vol.shape, np.bool_) if mask is None else mask.reshape(vol.shape)
+    m = vol > 0 if mask is None else mask.reshape(vol.shape) & (vol > 0)
     out = _enforce_connectivity(vol, m, int(min_size), _NO_FEATURES, False)
     return out.reshape(labels.shape)
 

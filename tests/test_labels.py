@@ -3,21 +3,11 @@ import pytest
 from scipy import ndimage as ndi
 
 from classicseg.labels import adjust_segment_count, enforce_connectivity, relabel_sequential
+from classicseg.testing import assert_label_contract
 
 
 def n_components(mask):
     return ndi.label(mask)[1]
-
-
-def assert_contract(labels, mask=None):
-    """int32, 1..K without gaps inside the mask, 0 outside, every segment connected."""
-    assert labels.dtype == np.int32
-    inside = np.ones(labels.shape, bool) if mask is None else mask
-    assert (labels[~inside] == 0).all()
-    k = labels.max()
-    assert set(np.unique(labels[inside])) == set(range(1, k + 1))
-    for lab in range(1, k + 1):
-        assert n_components(labels == lab) == 1, f"segment {lab} is not connected"
 
 
 def test_relabel_sequential_keeps_order_and_zero():
@@ -36,10 +26,17 @@ def test_splits_disconnected_label_in_raster_order():
     assert enforce_connectivity(lab).tolist() == [[1, 2, 3], [1, 2, 3]]
 
 
-def test_diagonal_pixels_are_not_4_connected():
+def test_diagonal_pixels_are_not_4_connected_and_zero_stays_zero():
     lab = np.array([[1, 0],
                     [0, 1]])
-    assert enforce_connectivity(lab).tolist() == [[1, 2], [3, 4]]
+    assert enforce_connectivity(lab).tolist() == [[1, 0], [0, 2]]
+
+
+def test_zero_is_no_segment_and_nobodys_neighbour():
+    # the lone 2 touches only 0: kept, not merged into "segment 0"
+    lab = np.array([[1, 1, 0, 2, 0, 1, 1]])
+    assert enforce_connectivity(lab, min_size=2).tolist() == [[1, 1, 0, 2, 0, 3, 3]]
+    assert enforce_connectivity(np.zeros((2, 3), int)).tolist() == [[0] * 3] * 2
 
 
 def test_small_fragment_joins_left_neighbour():
@@ -69,16 +66,16 @@ def test_random_maps_satisfy_contract(seed, min_size):
     shape = tuple(rng.integers(1, 14, size=rng.choice([2, 3])))
     lab = rng.integers(0, 3, size=shape)
     mask = (rng.random(shape) > 0.2) if seed % 2 else None
-    out = enforce_connectivity(lab, min_size, mask=mask)
-    inside = np.ones(shape, bool) if mask is None else mask
-    if not inside.any():
+    if mask is not None and not mask.any():
         return
-    assert_contract(out, inside)
-    if min_size == 0:  # one segment per component of each label
-        expected = sum(n_components((lab == v) & inside) for v in np.unique(lab))
+    out = enforce_connectivity(lab, min_size, mask=mask)
+    inside = (np.ones(shape, bool) if mask is None else mask) & (lab > 0)
+    assert_label_contract(out, mask=inside)
+    if min_size == 0:  # one segment per component of each nonzero label
+        expected = sum(n_components((lab == v) & inside) for v in (1, 2))
         assert out.max() == expected
     # a segment never mixes two input components of size >= min_size
-    for lab_value in np.unique(lab):
+    for lab_value in (1, 2):
         comps, n = ndi.label((lab == lab_value) & inside)
         sizes = np.bincount(comps.ravel())[1:]
         big = [c + 1 for c in range(n) if sizes[c] >= min_size]
@@ -115,8 +112,7 @@ def test_adjust_merges_smallest_into_most_similar():
 def test_adjust_splits_largest_into_connected_halves():
     lab = np.ones((4, 10), np.int32)
     out = adjust_segment_count(lab, 3)
-    assert out.max() == 3
-    assert_contract(out)
+    assert_label_contract(out, n_segments=3)
     # halves grown from the two farthest pixels are roughly balanced
     assert np.bincount(out.ravel())[1:].min() >= 8
 

@@ -12,6 +12,7 @@ from skimage.util import regular_seeds
 
 from classicseg import (gradient_magnitude, grid_markers, h_minima_markers,
                         regional_minima, watershed)
+from classicseg.testing import assert_label_contract
 
 BSDS_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bsds500" / \
     "images" / "val"
@@ -355,12 +356,23 @@ def test_contract_labels_every_reachable_pixel_in_connected_regions():
     mask = np.ones(image.shape, bool)
     mask[20:25, :] = False
     labels = watershed(image, mask=mask)
-    assert labels.dtype == np.int32 and labels.shape == image.shape
-    assert (labels[mask] > 0).all() and (labels[~mask] == 0).all()
-    assert np.array_equal(np.unique(labels[mask]), np.arange(1, labels.max() + 1))
-    assert _connected_regions(labels)
+    assert_label_contract(labels, shape=image.shape, mask=mask)
     markers = regional_minima(image, mask=mask)
     assert (labels[markers > 0] == markers[markers > 0]).all()
+
+
+@pytest.mark.parametrize("connectivity", [1, 2])
+@pytest.mark.parametrize("watershed_line", [False, True])
+@pytest.mark.parametrize("compactness", [0.0, 0.01])
+def test_contract_in_2d_and_3d(connectivity, watershed_line, compactness):
+    rng = np.random.default_rng(connectivity)
+    for shape in [(40, 50), (8, 20, 24)]:
+        elevation = ndi.gaussian_filter(rng.random(shape), 1.5)
+        mask = rng.random(shape) > 0.05
+        labels = watershed(elevation, mask=mask, connectivity=connectivity,
+                           watershed_line=watershed_line, compactness=compactness)
+        assert_label_contract(labels, shape=shape, mask=mask, connectivity=connectivity,
+                              lines=watershed_line)
 
 
 def test_lines_separate_regions_and_regions_stay_connected():
