@@ -8,6 +8,8 @@ import numbers
 
 import numpy as np
 
+_INT64_MAX = 2 ** 63 - 1
+
 
 def float_dtype_for(dtype):
     """The float dtype an array of ``dtype`` is computed in: float32 stays float32,
@@ -19,7 +21,8 @@ def float_dtype_for(dtype):
 
 
 def check_array(x, name, *, allow_bool=True):
-    """Return ``x`` as an ndarray of a real numeric dtype, or raise TypeError."""
+    """Return ``x`` as a non-empty ndarray of a real numeric dtype in native byte
+    order (a converted copy for big-endian input), or raise TypeError/ValueError."""
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
     arr = np.asarray(x)
@@ -33,6 +36,8 @@ def check_array(x, name, *, allow_bool=True):
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least "
                          "one pixel")
+    if not arr.dtype.isnative:   # big-endian (FITS, some TIFFs): kernels need native
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
 
 
@@ -128,17 +133,30 @@ def check_positive(value, name, *, integer=False, allow_zero=False):
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "an integer" if integer else "a number"
         raise TypeError(f"{name} must be {what}, got {value!r}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    if integer and value > _INT64_MAX:
+        raise ValueError(f"{name}={value} is too large; expected at most 2**63 - 1")
+    try:
+        number = float(value)
+    except OverflowError:   # a Python int beyond float range
+        raise ValueError(f"{name}={value} is too large; expected a finite number "
+                         "below 1.8e308") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
-    return int(value) if integer else float(value)
+    return int(value) if integer else number
 
 
 def check_spacing(spacing, ndim, name="spacing"):
     """Return ``spacing`` as a float64 array of ``ndim`` positive entries."""
     if spacing is None:
         return np.ones(ndim)
-    sp = np.asarray(spacing, dtype=np.float64).ravel()
+    try:
+        sp = np.asarray(spacing, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of {ndim} numbers, got "
+                        f"{spacing!r}") from None
     if sp.size != ndim:
         raise ValueError(f"{name} has {sp.size} entries but the image has {ndim} "
                          "spatial dimensions")

@@ -222,6 +222,11 @@ def lab_image(rgb, dtype):
 
 
 def _color_array(image, channel_axis, name, channels):
+    if channel_axis is None:
+        raise ValueError(f"{name} must have a colour channel axis, got "
+                         "channel_axis=None; pass the axis of its "
+                         f"{' or '.join(map(str, channels))} channels (e.g. "
+                         "channel_axis=-1)")
     arr, _ = spatial_image(image, channel_axis, name, spatial_ndims=(0, 1, 2, 3))
     check_channels(arr, name, channels)
     check_finite(arr, name)

@@ -303,6 +303,8 @@ def h_minima_markers(elevation, h, *, connectivity=1, mask=None):
             info = np.iinfo(image.dtype)
             if h > int(info.max) - int(info.min):
                 raise ValueError(f"h={h} exceeds the range of {image.dtype}")
+            if h > info.max:   # e.g. int8 and h=200: a type that holds h (exact)
+                image = image.astype(np.int64)
             h = image.dtype.type(h)
     if image.dtype.kind == "f":
         resolution = 2 * np.finfo(image.dtype).resolution * np.abs(image)
