@@ -4,6 +4,7 @@ Every public function validates through here so that messages are uniform: they 
 the argument, say what was received and what was expected.  Kernels never raise for
 user errors.
 """
+import math
 import numbers
 
 import numpy as np
@@ -148,6 +149,25 @@ def check_positive(value, name, *, integer=False, allow_zero=False):
     return int(value) if integer else number
 
 
+def check_sigma(sigma, shape, spacing=None, name="sigma"):
+    """Return the Gaussian ``sigma`` (>= 0) in pixels along each axis of an image
+    of spatial ``shape`` (divided by ``spacing`` when given), or raise.
+
+    A sigma beyond the image's largest side only averages the image to a constant
+    (at a cost that grows with sigma), so it is refused rather than computed.
+    """
+    sigma = check_positive(sigma, name, allow_zero=True)
+    pixels = sigma / (np.ones(len(shape)) if spacing is None else np.asarray(spacing))
+    limit = max(shape)
+    if np.any(pixels > limit):
+        axis = int(np.argmax(pixels))
+        raise ValueError(f"{name}={sigma!r} is {pixels[axis]:.3g} pixels along axis "
+                         f"{axis}, wider than the image (largest side {limit} pixels); "
+                         f"expected at most {limit} pixels (a wider Gaussian only "
+                         "averages the image to a constant)")
+    return tuple(float(p) for p in pixels)
+
+
 def check_spacing(spacing, ndim, name="spacing"):
     """Return ``spacing`` as a float64 array of ``ndim`` positive entries."""
     if spacing is None:
@@ -163,6 +183,18 @@ def check_spacing(spacing, ndim, name="spacing"):
     if not np.all(np.isfinite(sp)) or np.any(sp <= 0):
         raise ValueError(f"{name} entries must be finite and > 0, got {sp.tolist()}")
     return sp
+
+
+def power_of_two_scale(arr, limit=2.0 ** 50):
+    """A power of two ``f`` with ``max |arr| / f <= 1`` when ``max |arr|`` exceeds
+    ``limit``, else 1.0.
+
+    Dividing by ``f`` is exact, so a scale-equivariant computation can run on
+    ``arr / f`` in float32 without overflowing its squares, and leaves ordinary
+    data untouched.
+    """
+    peak = max(-float(arr.min()), float(arr.max()))   # no |arr| temporary
+    return 1.0 if peak <= limit else 2.0 ** math.ceil(math.log2(peak))
 
 
 def _or(values):

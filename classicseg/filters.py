@@ -2,7 +2,8 @@
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._validate import check_finite, check_positive, spatial_image, to_float
+from ._validate import (check_finite, check_sigma, power_of_two_scale, spatial_image,
+                        to_float)
 from .color import lab_image
 
 # Separable kernels: derivative along one axis, smoothing along the others.
@@ -30,11 +31,12 @@ def gradient_magnitude(image, *, method="sobel", sigma=0.0, channel_axis=-1):
     ----------
     image : (H, W), (H, W, C), (D, H, W) or (D, H, W, C) array_like
         Integers are scaled by their dtype's range to [0, 1]; floats are taken as
-        given.  No NaN/inf.
+        given (any magnitude whose gradient fits in float32).  No NaN/inf.
     method : {"sobel", "scharr"}, optional
         Derivative filter.  Scharr's is more rotation invariant.
     sigma : float, optional
-        Standard deviation, in pixels, of a Gaussian pre-smoothing (0 = none).
+        Standard deviation, in pixels, of a Gaussian pre-smoothing (0 = none), at
+        most the image's largest side.
     channel_axis : int or None, optional
         Axis of the colour channels; None for gray images and volumes.
 
@@ -54,23 +56,23 @@ def gradient_magnitude(image, *, method="sobel", sigma=0.0, channel_axis=-1):
     arr, has_channels = spatial_image(image, channel_axis)
     if method not in _SMOOTHING:
         raise ValueError(f"method must be 'sobel' or 'scharr', got {method!r}")
-    sigma = check_positive(sigma, "sigma", allow_zero=True)
-    if not has_channels:
-        channels = [to_float(arr).astype(np.float32, copy=False)]
-    elif arr.shape[-1] in (3, 4):
+    sigma = check_sigma(sigma, arr.shape[:-1] if has_channels else arr.shape)
+    scale = 1.0
+    if has_channels and arr.shape[-1] in (3, 4):
         check_finite(arr, "image")
         lab = lab_image(arr[..., :3], np.float32)
         lab *= np.float32(0.01)
         channels = [lab[..., c] for c in range(3)]
     else:
-        arr = to_float(arr).astype(np.float32, copy=False)
-        channels = [arr[..., c] for c in range(arr.shape[-1])]
+        arr, scale = _float32_scaled(to_float(arr))
+        channels = [arr] if not has_channels else [arr[..., c]
+                                                   for c in range(arr.shape[-1])]
     ndim = channels[0].ndim
     total = np.zeros(channels[0].shape, np.float32)
     tmp = np.empty_like(total)
     for channel in channels:
         channel = np.ascontiguousarray(channel)
-        if sigma > 0:
+        if max(sigma) > 0:
             channel = ndi.gaussian_filter(channel, sigma, mode="reflect")
         for axis in range(ndim):
             grad = ndi.correlate1d(channel, _DERIVATIVE, axis=axis, mode="reflect",
@@ -82,4 +84,20 @@ def gradient_magnitude(image, *, method="sobel", sigma=0.0, channel_axis=-1):
                     grad, tmp = tmp, grad
             total += grad * grad
     total *= np.float32(1.0 / ndim)
-    return np.sqrt(total, out=total)
+    np.sqrt(total, out=total)
+    if scale != 1:
+        total *= np.float32(scale)
+    return total
+
+
+def _float32_scaled(feats):
+    """``(feats / f as float32, f)``, f a power of two (1 for ordinary values) that
+    keeps the squared derivatives inside float32; the magnitude is linear in the
+    image, so multiplying it by f gives the unscaled result."""
+    scale = power_of_two_scale(feats)
+    if scale > 2.0 ** 120:
+        peak = float(np.max(np.abs(feats)))
+        raise ValueError(f"image values reach {peak:.3g} in magnitude; "
+                         "their gradient magnitude does not fit in float32 (whose "
+                         "range ends at 3.4e38): rescale the image")
+    return (feats / scale if scale != 1 else feats).astype(np.float32, copy=False), scale

@@ -17,8 +17,8 @@ import math
 import numpy as np
 
 from ._numba import jit, prange
-from ._validate import (check_finite, check_mask, check_positive, check_spacing,
-                        spatial_image, to_float)
+from ._validate import (check_finite, check_mask, check_positive, check_sigma,
+                        check_spacing, power_of_two_scale, spatial_image, to_float)
 from .color import _rgb2lab_uint8_flat, _srgb_lut, lab_image
 from .labels import _enforce_connectivity, adjust_segment_count, relabel_sequential
 
@@ -46,12 +46,14 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
         The weight m of the spatial distance: larger gives more regular
         superpixels.  Colour distances are in CIELAB units (L in [0, 100]); gray
         and non-RGB channels in [0, 1] are multiplied by 100 so that the same
-        ``compactness`` means the same for every kind of image.
+        ``compactness`` means the same for every kind of image.  Values so small
+        that the weighted colour distances would overflow float32 (below about
+        1e-13 for images in their nominal range) raise ValueError.
     max_num_iter : int
         Number of k-means iterations (10 in the paper).
     sigma : float
         Standard deviation of a Gaussian pre-smoothing, in pixels (scaled by
-        ``spacing``); 0 for none.
+        ``spacing``); 0 for none, at most the image's largest side.
     mask : bool array, optional
         Spatial mask; superpixels are computed inside it, 0 outside.
     enforce_connectivity : bool
@@ -69,9 +71,14 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     exact : bool
         Return exactly ``n`` connected segments: merge the smallest segment into
         its most similar neighbour, or split the largest one, until there are
-        ``n``.  Implies ``enforce_connectivity``.
+        ``n``.  Implies ``enforce_connectivity``.  A ValueError when ``mask`` has
+        more separate (4-connected, 6 in 3-D) parts than ``n``, since no segment
+        spans two.
     spacing : sequence of float, optional
-        Pixel/voxel spacing along each spatial axis, for anisotropic data.
+        Pixel/voxel spacing along each spatial axis, for anisotropic data.  Only
+        ratios matter.  An axis physically too thin for a cube cell (a volume's
+        single slice, or a tiny spacing) gets one cell across, so a
+        ``(1, H, W)`` volume is segmented as the ``(H, W)`` image.
     channel_axis : int or None
         Axis of the channels; ``None`` for grayscale images and volumes.
 
@@ -110,7 +117,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     spatial_shape = planes.shape[1:]
     n_pixels = math.prod(spatial_shape)
     n = check_positive(n, "n", integer=True)
-    compactness = check_positive(compactness, "compactness")
+    compactness = _check_compactness(compactness, planes, colour_scale)
     max_num_iter = check_positive(max_num_iter, "max_num_iter", integer=True)
     min_size_factor = check_positive(min_size_factor, "min_size_factor",
                                      allow_zero=True)
@@ -121,18 +128,24 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
         raise ValueError(f"n={n} is larger than the number of {where} "
                          f"({n_available}); ask for at most {n_available} superpixels")
 
+    if exact and mask is not None:
+        _check_exact_possible(n, mask)
+
     ndim = len(spatial_shape)
     spacing = check_spacing(spacing, ndim)
+    # distances are relative to S, so only spacing ratios matter: scale by an
+    # (exact) power of two to keep physical distances well inside float32
+    spacing = spacing * 2.0 ** -math.floor(math.log2(spacing.max()))
     planes = planes.reshape(planes.shape[:1] + (1,) * (3 - ndim) + spatial_shape)
     vmask = (np.ones(planes.shape[1:], np.bool_) if mask is None
              else mask.reshape(planes.shape[1:]))
     sp3 = np.concatenate([np.ones(3 - ndim), spacing])
 
-    grid, steps = _grid_shape(vmask, sp3, n, ndim)
+    grid, steps, wide = _grid_shape(vmask, sp3, n, ndim)
     centers = _seed_centers(planes, vmask, grid, steps)
     if len(centers) == 0:
         centers = _fallback_seed(planes, vmask)
-    s_phys = math.prod(steps[3 - ndim:] * sp3[3 - ndim:]) ** (1.0 / ndim)
+    s_phys = math.prod(steps[wide] * sp3[wide]) ** (1.0 / wide.sum())
     half_window = steps.copy()
     if ndim == 2:
         half_window[0] = 1.0   # the single slice z = 0
@@ -141,7 +154,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
                           compactness / colour_scale, slico, max_num_iter, n_bands)
     if enforce_connectivity or exact:
         segment_size = n_available / n
-        min_size = int(min_size_factor * segment_size)
+        min_size = int(min(min_size_factor * segment_size, n_available))
         # masked pixels that no window reached keep -1: a label of their own
         labels = _enforce_connectivity(labels, vmask, min_size, planes, True)
     else:   # clusters may be disconnected; fill the gaps left by empty clusters
@@ -165,51 +178,110 @@ def _features(image, channel_axis, sigma, spacing):
     arr, has_channels = spatial_image(image, channel_axis)
     if has_channels and arr.shape[-1] == 4:
         arr = arr[..., :3]   # RGBA: drop alpha
-    if has_channels and arr.shape[-1] == 3:
-        planes, colour_scale = _lab_planes(arr), 1.0
+    if has_channels and arr.shape[-1] == 3 and arr.dtype == np.uint8:
+        planes, colour_scale = _lab_planes_uint8(arr), 1.0
     else:
-        feats = to_float(arr)
+        if has_channels and arr.shape[-1] == 3:
+            check_finite(arr, "image")
+            exact_in_f32 = arr.dtype in (np.float32, np.float16)
+            feats = lab_image(arr, np.float32 if exact_in_f32 else np.float64)
+            colour_scale = 1.0
+        else:
+            feats, colour_scale = to_float(arr), 100.0
         feats = feats[None] if not has_channels else np.moveaxis(feats, -1, 0)
-        planes, colour_scale = np.ascontiguousarray(feats, dtype=np.float32), 100.0
-    sigma = check_positive(sigma, "sigma", allow_zero=True)
-    if sigma > 0:
-        sp = check_spacing(spacing, planes.ndim - 1)
+        # huge values: divide by a power of two (exact) so float32 squares fit;
+        # the colour scale absorbs it, so distances are unchanged
+        scale = power_of_two_scale(feats)
+        planes = np.ascontiguousarray(feats / scale if scale != 1 else feats,
+                                      dtype=np.float32)
+        colour_scale *= scale
+    sp = check_spacing(spacing, planes.ndim - 1)
+    sigmas = check_sigma(sigma, planes.shape[1:], sp)
+    if max(sigmas) > 0:
         from scipy.ndimage import gaussian_filter   # rarely used: keep import light
-        planes = gaussian_filter(planes, (0,) + tuple(sigma / sp))
+        planes = gaussian_filter(planes, (0,) + sigmas)
     return planes, colour_scale
 
 
-def _lab_planes(rgb):
-    """CIELAB of an (..., 3) sRGB array as float32 planes (3, ...)."""
+def _check_compactness(compactness, planes, colour_scale):
+    """``compactness`` as a float, refused when so small against the features'
+    span that the weighted colour distances overflow float32."""
+    compactness = check_positive(compactness, "compactness")
+    span = float(planes.max()) - float(planes.min())
+    lowest = colour_scale * max(span, 1.0) * 1e-15
+    if compactness < lowest:
+        raise ValueError(
+            f"compactness={compactness!r} is too small for this image, whose "
+            f"colour distances span {span * colour_scale:.3g} (CIELAB units for "
+            "RGB; gray and other channels are multiplied by 100 and expected in "
+            "about [0, 1]): divided by compactness**2 they would overflow float32. "
+            f"Expected compactness >= {lowest:.3g}, or rescale the image")
+    return compactness
+
+
+def _check_exact_possible(n, mask):
+    """Raise ValueError when ``mask`` has more separate parts than ``n``: a
+    segment never spans two parts, so exactly ``n`` segments cannot be made."""
+    from scipy.ndimage import label   # only for exact counts: keep import light
+
+    n_parts = label(mask)[1]
+    if n_parts > n:
+        raise ValueError(
+            f"n={n} is impossible with exact=True: mask has {n_parts} separate parts "
+            f"({2 * mask.ndim}-connected) and a segment cannot span two; ask for "
+            f"n >= {n_parts}, or pass exact=False")
+
+
+def _lab_planes_uint8(rgb):
+    """CIELAB of an (..., 3) uint8 sRGB array as float32 planes (3, ...), written
+    straight into the planes: no interleaved copy."""
     planes = np.empty((3,) + rgb.shape[:-1], np.float32)
-    if rgb.dtype == np.uint8:   # straight into the planes: no interleaved copy
-        _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3),
-                            planes.reshape(3, -1).T, _srgb_lut())
-        return planes
-    check_finite(rgb, "image")
-    exact_in_f32 = rgb.dtype in (np.float32, np.float16)
-    lab = lab_image(rgb, np.float32 if exact_in_f32 else np.float64)
-    planes[:] = np.moveaxis(lab, -1, 0)
+    _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3),
+                        planes.reshape(3, -1).T, _srgb_lut())
     return planes
 
 
 def _grid_shape(mask, spacing, n, ndim):
     """Seed grid (cells per axis) with a cell count close to ``n`` over the mask,
-    and the cell size in pixels per axis."""
+    the cell size in pixels per axis, and the axes S is measured over: all but
+    those too thin for a cube cell (such as a volume's single slice), which get
+    one cell across."""
     shape = np.asarray(mask.shape, np.float64)
     extent = shape * spacing
     fill = mask.mean()   # masks: as many cells over the image as n / fill
     target = n / fill
-    ideal = extent[3 - ndim:] / (np.prod(extent[3 - ndim:]) / target) ** (1.0 / ndim)
+    axes = np.arange(3) >= 3 - ndim
+    settled = np.where(axes & (extent == 0), 1.0, 0.0)   # > 0: that many cells
+    with np.errstate(divide="ignore"):
+        log_extent = np.log(extent)
+    while True:   # cube cells over the free axes; settle those they overshoot
+        free = axes & (settled == 0)
+        if not free.any():
+            break
+        left = target / np.prod(settled[settled > 0])
+        log_side = (log_extent[free].sum() - math.log(left)) / free.sum()
+        ideal = np.exp(log_extent - log_side)
+        low, high = free & (ideal < 1), free & (ideal > shape)
+        if low.any():   # thin axes first: settling them widens the others' cells
+            settled[low] = 1
+        elif high.any():
+            settled[high] = shape[high]
+        else:
+            break
+    if free.sum() == ndim:   # the usual case, as the published grid
+        ideal = extent / (np.prod(extent[axes]) / target) ** (1.0 / ndim)
     best = None
-    for corner in range(2 ** ndim):
-        counts = [max(1, math.floor(v) + ((corner >> i) & 1)) for i, v in enumerate(ideal)]
-        counts = [min(c, int(s)) for c, s in zip(counts, shape[3 - ndim:])]
-        err = abs(math.prod(counts) - target)
+    for corner in range(2 ** free.sum()):
+        counts = settled.astype(np.int64)
+        for i, a in enumerate(np.flatnonzero(free)):
+            counts[a] = min(max(1, math.floor(ideal[a]) + ((corner >> i) & 1)),
+                            int(shape[a]))
+        err = abs(math.prod(counts[axes]) - target)
         if best is None or err < best[0]:
             best = (err, counts)
-    grid = np.array([1] * (3 - ndim) + best[1], np.int64)
-    return grid, shape / grid
+    grid = np.where(axes, best[1], 1)
+    wide = axes & (settled != 1)
+    return grid, shape / grid, wide if wide.any() else axes
 
 
 def _seed_centers(planes, mask, grid, steps):
