@@ -6,14 +6,22 @@ sentinel).  Nothing is compiled at import; the first call of a kernel compiles i
 loads it from the on-disk cache).
 
 Numba's cache key ignores ``parallel=``: never compile two variants of one function.
+
+A cached kernel is stale when its own file changes, and (unlike Numba's default
+cache) also when this file or a file of :mod:`classicseg._kernels` changes: kernels
+call and inline those shared primitives, whose edits Numba's per-file stamp would
+not notice.  Kernels of other modules still never call each other across files.
 """
 import contextlib
+import functools
+import hashlib
+import os
 
 import numba
 from llvmlite import ir
 from numba import prange  # noqa: F401  (re-exported for kernels)
 from numba import types
-from numba.core import cgutils
+from numba.core import caching, cgutils
 from numba.extending import intrinsic
 
 # No 'nnan'/'ninf': inf sentinels must compare correctly.
@@ -26,12 +34,62 @@ def jit(func=None, *, parallel=False, fastmath=True, inline=False):
     ``inline=True`` inlines the function into its callers at Numba IR level: for
     tiny helpers called per pixel or per run, whose call overhead (array
     arguments passed as structs and reference-counted) exceeds their work."""
-    options = dict(cache=True, nogil=True, parallel=parallel,
+    options = dict(nogil=True, parallel=parallel,
                    fastmath=set(FASTMATH) if fastmath else False,
                    error_model="numpy", inline="always" if inline else "never")
-    if func is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(func)
+
+    def compile_lazily(f):
+        dispatcher = numba.njit(**options)(f)
+        dispatcher._cache = _PackageCache(dispatcher.py_func)   # cache=True, our stamp
+        return dispatcher
+    return compile_lazily if func is None else compile_lazily(func)
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_SHARED = os.path.join(_PACKAGE, "_kernels")
+
+
+def _file_digest(path):
+    st = os.stat(path)
+    return _content_digest(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _content_digest(path, mtime_ns, size):   # re-read when mtime or size change
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).digest()
+
+
+def _package_stamp(py_file):
+    """A digest of ``py_file``, this file and the shared primitives' files."""
+    digest = hashlib.sha256(_file_digest(py_file) + _file_digest(__file__))
+    if os.path.isdir(_SHARED):
+        for name in sorted(os.listdir(_SHARED)):
+            if name.endswith(".py"):
+                digest.update(name.encode() + _file_digest(os.path.join(_SHARED, name)))
+    return digest.digest()
+
+
+def _package_stamped(locator):
+    """``locator`` (a Numba cache locator class) stamping the package's files with
+    :func:`_package_stamp`, other files (e.g. tests') as before."""
+    class PackageStamped(locator):
+        def get_source_stamp(self):
+            if os.path.abspath(self._py_file).startswith(_PACKAGE + os.sep):
+                return _package_stamp(self._py_file)
+            return super().get_source_stamp()
+    PackageStamped.__name__ = f"PackageStamped{locator.__name__}"
+    return PackageStamped
+
+
+class _PackageCacheImpl(caching.CompileResultCacheImpl):
+    _locator_classes = [
+        _package_stamped(c) if issubclass(c, caching._SourceFileBackedLocatorMixin)
+        else c for c in caching.CompileResultCacheImpl._locator_classes]
+
+
+class _PackageCache(caching.FunctionCache):
+    _impl_class = _PackageCacheImpl
 
 
 #: Jobs with fewer work items than this run their parallel kernels on one thread.
