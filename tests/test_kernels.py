@@ -1,7 +1,13 @@
 """classicseg._kernels, the shared kernel primitives, and the kernel cache they need."""
 import importlib
 
+import numpy as np
+import pytest
+
 from classicseg import _numba
+from classicseg._kernels import (find, neighbour_steps, raveled_offsets,
+                                 region_adjacency, union)
+from classicseg._numba import jit
 
 
 def test_cached_kernels_are_stale_when_a_shared_primitive_changes(tmp_path, monkeypatch):
@@ -23,3 +29,78 @@ def test_package_kernels_use_the_package_stamp():
     assert type(locator).__name__.startswith("PackageStamped")
     assert locator.get_source_stamp() == _numba._package_stamp(
         importlib.import_module("classicseg.slic").__file__)
+
+
+# --------------------------------------------------------------------- adjacency
+
+def _naive_adjacency(labels, connectivity):
+    """Every pixel against every neighbour, in Python: {(a, b): pairs} with a < b."""
+    from itertools import product
+    counts = {}
+    shape = labels.shape
+    for p in np.ndindex(shape):
+        for step in product((-1, 0, 1), repeat=labels.ndim):
+            if not 0 < sum(map(abs, step)) <= connectivity:
+                continue
+            q = tuple(i + s for i, s in zip(p, step))
+            if step < (0,) * labels.ndim or not all(0 <= i < n for i, n in zip(q, shape)):
+                continue
+            a, b = labels[p], labels[q]
+            if a > 0 and b > 0 and a != b:
+                key = (min(a, b), max(a, b))
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("shape, connectivity", [((9, 11), 1), ((9, 11), 2),
+                                                 ((4, 5, 6), 1), ((4, 5, 6), 3)])
+def test_region_adjacency_equals_a_naive_scan(shape, connectivity):
+    labels = np.random.default_rng(1).integers(0, 7, shape)
+    rag = region_adjacency(labels, connectivity)
+    assert rag.shape == (6, 6) and (rag != rag.T).nnz == 0 and rag.diagonal().sum() == 0
+    got = {(i + 1, j + 1): int(v) for (i, j), v in rag.todok().items() if i < j}
+    assert got == _naive_adjacency(labels, connectivity)
+
+
+def test_region_adjacency_ignores_zero_and_keeps_isolated_regions():
+    labels = np.array([[1, 0, 2],
+                       [1, 0, 2],
+                       [0, 0, 0],
+                       [3, 3, 0]])
+    rag = region_adjacency(labels)
+    assert rag.shape == (3, 3) and rag.nnz == 0
+    assert region_adjacency(np.zeros((2, 2), int)).shape == (0, 0)
+
+
+@pytest.mark.parametrize("labels, connectivity, match", [
+    (np.zeros(4, int), 1, "expected a 2-D or 3-D"),
+    (np.zeros((2, 2)), 1, "float dtype"),
+    (np.zeros((2, 2), int), 3, "connectivity must be an int in 1..2"),
+])
+def test_region_adjacency_bad_input(labels, connectivity, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        region_adjacency(labels, connectivity)
+
+
+# --------------------------------------------------------------------- neighbours, sets
+
+def test_neighbour_steps_are_ordered_by_distance_then_raster():
+    assert neighbour_steps(2, 1).tolist() == [[-1, 0], [0, -1], [0, 1], [1, 0]]
+    steps = neighbour_steps(3, 3)
+    assert len(steps) == 26
+    dist = (steps ** 2).sum(axis=1)
+    assert (np.diff(dist) >= 0).all()
+    assert raveled_offsets((4, 5), 1).tolist() == [-7, -1, 1, 7]
+
+
+@jit
+def _components(pairs, n):
+    parent = np.arange(n)
+    for i in range(pairs.shape[0]):
+        union(parent, pairs[i, 0], pairs[i, 1])
+    return np.array([find(parent, i) for i in range(n)])
+
+
+def test_union_find_roots_are_the_first_member():
+    roots = _components(np.array([[4, 2], [5, 4], [1, 3]]), 6)
+    assert roots.tolist() == [0, 1, 2, 1, 2, 2]

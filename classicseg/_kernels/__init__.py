@@ -1,0 +1,18 @@
+"""Kernel primitives shared by the algorithms: one implementation each.
+
+- :mod:`.unionfind`: disjoint sets over an int array (path halving, smaller root
+  wins so a root is its set's first element in raster order).
+- :mod:`.neighbours`: neighbour steps for a connectivity, and their raveled
+  offsets in a padded array.
+- :mod:`.adjacency`: the region adjacency graph of a label map as a symmetric CSR
+  matrix of shared boundary lengths.
+
+Kernels here may be called (and inlined) from any module: the kernel cache of
+:mod:`classicseg._numba` is stamped with these files, so editing them recompiles
+their callers.
+"""
+from .adjacency import region_adjacency
+from .neighbours import neighbour_steps, raveled_offsets
+from .unionfind import find, union
+
+__all__ = ["find", "neighbour_steps", "raveled_offsets", "region_adjacency", "union"]

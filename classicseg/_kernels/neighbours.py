@@ -1,0 +1,28 @@
+"""Neighbour steps of a connectivity, in one order for every algorithm."""
+import functools
+
+import numpy as np
+from scipy import ndimage as ndi
+
+__all__ = ["neighbour_steps", "raveled_offsets"]
+
+
+@functools.lru_cache(maxsize=16)
+def neighbour_steps(ndim, connectivity):
+    """The (k, ndim) int64 steps to the neighbours of a pixel (centre excluded), for
+    ``connectivity`` 1 (faces) .. ``ndim`` (full), ordered as scikit-image orders
+    them: by distance, then raster order.  Read-only (cached)."""
+    footprint = ndi.generate_binary_structure(ndim, connectivity)
+    steps = np.argwhere(footprint) - 1
+    dist2 = (steps ** 2).sum(axis=1)
+    steps = steps[np.argsort(dist2, kind="stable")][1:].astype(np.int64)
+    steps.flags.writeable = False
+    return steps
+
+
+def raveled_offsets(shape, connectivity, pad=1):
+    """Raveled offsets of :func:`neighbour_steps` in a C-ordered array of ``shape``
+    padded by ``pad`` on every side."""
+    padded = [s + 2 * pad for s in shape]
+    strides = np.cumprod([1] + padded[:0:-1])[::-1]
+    return (neighbour_steps(len(shape), connectivity) @ strides).astype(np.int64)
