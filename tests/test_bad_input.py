@@ -131,16 +131,16 @@ def test_extreme_spacing_cuts_along_the_long_axis(spacing):
     assert (np.diff(labels, axis=thin) == 0).mean() > 0.95
 
 
-def test_spacing_scale_does_not_matter():
-    vol = ndi.gaussian_filter(RNG.random((6, 30, 40)), 2)
+def test_spacing_scale_does_not_matter(rng):
+    vol = ndi.gaussian_filter(rng.random((6, 30, 40)), 2)
     ref = slic(vol, n=30, channel_axis=None, spacing=(2, 1, 1))
     np.testing.assert_array_equal(
         slic(vol, n=30, channel_axis=None, spacing=(2e-200, 1e-200, 1e-200)), ref)
 
 
 @pytest.mark.parametrize("axis", [0, 1, 2])
-def test_thin_volume_is_segmented_as_the_image(axis):
-    img = ndi.gaussian_filter(RNG.random((200, 200)), 2)
+def test_thin_volume_is_segmented_as_the_image(axis, rng):
+    img = ndi.gaussian_filter(rng.random((200, 200)), 2)
     vol = np.expand_dims(img, axis)
     labels = slic(vol, n=100, channel_axis=None)
     assert_label_contract(labels, shape=vol.shape)
@@ -149,8 +149,8 @@ def test_thin_volume_is_segmented_as_the_image(axis):
 
 
 @pytest.mark.parametrize("shape, n", [((1, 200), 20), ((5, 300), 30), ((3, 200, 200), 100)])
-def test_narrow_images_get_about_n_segments(shape, n):
-    img = ndi.gaussian_filter(RNG.random(shape), 1)
+def test_narrow_images_get_about_n_segments(shape, n, rng):
+    img = ndi.gaussian_filter(rng.random(shape), 1)
     assert abs(slic(img, n=n, channel_axis=None).max() - n) <= 0.15 * n
 
 

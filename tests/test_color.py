@@ -1,22 +1,14 @@
 """Specification of classicseg.color: sRGB <-> CIELAB as scikit-image computes it."""
 import warnings
-from pathlib import Path
 
 import cv2
-import numba
 import numpy as np
 import pytest
 from skimage import color as skcolor
 
 from classicseg import color
 from classicseg.color import lab2rgb, lab_image, rgb2lab
-
-REPO = Path(__file__).resolve().parents[1]
-BSDS_VAL = REPO.parent / "shared" / "data" / "bsds500" / "images" / "val"
-
-
-def _read_rgb(path):
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+from conftest import BSDS_VAL, DATA, call_with_threads, read_image, requires_bsds
 
 
 def _sk_lab2rgb(lab):
@@ -90,11 +82,11 @@ def test_every_uint8_level_matches_skimage():
 
 @pytest.mark.parametrize("name", ["chelsea.png", "coins.png", "rocket.jpg"])
 def test_repo_images_match_skimage(name):
-    path = REPO / "data" / name
+    path = DATA / name
     if name == "coins.png":  # grayscale: make it RGB
         rgb = np.repeat(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)[..., None], 3, -1)
     else:
-        rgb = _read_rgb(path)
+        rgb = read_image(path)
     ref = skcolor.rgb2lab(rgb)
     assert np.abs(rgb2lab(rgb) - ref).max() <= 1e-9
     assert np.abs(rgb2lab(rgb.astype(np.float32) / 255) - ref).max() <= 1e-3
@@ -102,10 +94,10 @@ def test_repo_images_match_skimage(name):
 
 @pytest.mark.slow
 @pytest.mark.bsds
-@pytest.mark.skipif(not BSDS_VAL.is_dir(), reason="../shared/data/bsds500 absent")
+@requires_bsds
 def test_bsds_images_match_skimage():
     for path in sorted(BSDS_VAL.glob("*.jpg"))[:4]:
-        rgb = _read_rgb(path)
+        rgb = read_image(path)
         assert np.abs(rgb2lab(rgb) - skcolor.rgb2lab(rgb)).max() <= 1e-9, path.name
 
 
@@ -166,15 +158,11 @@ def test_input_not_modified_and_views_accepted():
     np.testing.assert_array_equal(rgb, before)
 
 
-def test_same_result_for_any_thread_count():
+def test_same_result_for_one_and_two_threads(one_thread):
     rgb = np.random.default_rng(12).random((1100, 1000, 3))  # big enough to go parallel
-    old = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = rgb2lab(rgb)
-    finally:
-        numba.set_num_threads(old)
-    np.testing.assert_array_equal(one, rgb2lab(rgb))
+    for image in (rgb, (rgb * 255).astype(np.uint8)):
+        np.testing.assert_array_equal(
+            rgb2lab(image), call_with_threads(2, "classicseg:rgb2lab", image))
 
 
 @pytest.mark.parametrize("bad, exc, match", [

@@ -1,28 +1,12 @@
-from pathlib import Path
-
-import cv2
-import numba
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
+import naive
 from classicseg import slic
 from classicseg.color import lab_image
-from classicseg.slic import _grid_shape, _seed_centers
 from classicseg.testing import assert_label_contract
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix in (".png", ".jpg"))
-
-
-def read_image(path):
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
-@pytest.fixture(scope="module")
-def chelsea():
-    return read_image(DATA / "chelsea.png")
+from conftest import BSDS_VAL, SAMPLES, call_with_threads, read_image, requires_bsds
 
 
 # ------------------------------------------------------------------ specification
@@ -61,27 +45,8 @@ def test_matches_naive_reference(chelsea):
     """The kernel equals a direct NumPy transcription of Achanta's loop."""
     img = chelsea[::4, ::4]
     n, m, n_iter = 60, 10.0, 5
-    lab = lab_image(img, np.float32).astype(np.float64)
-    planes = np.ascontiguousarray(np.moveaxis(lab, -1, 0)[:, None], dtype=np.float32)
-    mask = np.ones(planes.shape[1:], bool)
-    grid, steps, _ = _grid_shape(mask, np.ones(3), n, 2)
-    centers = _seed_centers(planes, mask, grid, steps)
-    H, W = lab.shape[:2]
-    s = np.sqrt(steps[1] * steps[2])
-    yy, xx = np.mgrid[:H, :W]
-    for _ in range(n_iter):
-        dist = np.full((H, W), np.inf)
-        labels = np.full((H, W), -1)
-        for k, (_, cy, cx, *colour) in enumerate(centers):
-            win = (np.abs(yy - cy) < steps[1]) & (np.abs(xx - cx) < steps[2])
-            d = ((lab - colour) ** 2).sum(-1) / m**2 + ((yy - cy) ** 2 + (xx - cx) ** 2) / s**2
-            better = win & (d < dist)
-            dist[better], labels[better] = d[better], k
-        for k in range(len(centers)):
-            sel = labels == k
-            if sel.any():
-                centers[k, 1:3] = yy[sel].mean(), xx[sel].mean()
-                centers[k, 3:] = lab[sel].mean(0)
+    lab = lab_image(img, np.float32).astype(np.float64)   # the kernel's features
+    labels = naive.slic(lab, n, m, n_iter)
     ours = slic(img, n=n, compactness=m, max_num_iter=n_iter, enforce_connectivity=False)
     # compare the partitions (label ids differ); float32 vs float64 may flip ties
     same = (ours[:, :-1] == ours[:, 1:]) == (labels[:, :-1] == labels[:, 1:])
@@ -169,16 +134,10 @@ def test_slico(chelsea):
     assert abs(labels.max() - 300) <= 30
 
 
-def test_identical_for_one_and_two_threads(chelsea):
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = slic(chelsea, n=400)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = slic(chelsea, n=400)
-    finally:
-        numba.set_num_threads(before)
-    assert np.array_equal(one, two)
+def test_identical_for_one_and_two_threads(chelsea, one_thread):
+    for kwargs in (dict(n=400), dict(n=300, slico=True)):
+        two = call_with_threads(2, "classicseg:slic", chelsea, **kwargs)
+        assert np.array_equal(slic(chelsea, **kwargs), two), kwargs
 
 
 def test_deterministic(chelsea):
@@ -229,11 +188,8 @@ def test_bad_images(image, error, match):
         slic(image, n=2, channel_axis=channel_axis)
 
 
-BSDS_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bsds500" / "images" / "val"
-
-
 @pytest.mark.bsds
-@pytest.mark.skipif(not BSDS_VAL.is_dir(), reason="BSDS500 not found at ../shared/data")
+@requires_bsds
 def test_segment_count_on_bsds_within_ten_percent():
     images = [read_image(p) for p in sorted(BSDS_VAL.glob("*.jpg"))[:100:10]]
     for n in (200, 500, 1000, 2000):

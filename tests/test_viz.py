@@ -1,23 +1,19 @@
 """Specification of classicseg.viz: boundaries and overlays as scikit-image draws them,
 and deterministic colour-coded label maps."""
-from pathlib import Path
-
-import cv2
-import numba
 import numpy as np
 import pytest
 from skimage import segmentation as skseg
 
 from classicseg.viz import find_boundaries, label_colors, mark_boundaries
+from conftest import call_with_threads
 
-REPO = Path(__file__).resolve().parents[1]
 MODES = ("thick", "inner", "outer", "subpixel")
 
 
 @pytest.fixture(scope="module")
-def chelsea():
-    rgb = cv2.cvtColor(cv2.imread(str(REPO / "data" / "chelsea.png")), cv2.COLOR_BGR2RGB)
-    return rgb, skseg.slic(rgb, n_segments=200, start_label=1).astype(np.int32)
+def chelsea_slic(chelsea):
+    """The cat and scikit-image's SLIC of it (an oracle independent of ours)."""
+    return chelsea, skseg.slic(chelsea, n_segments=200, start_label=1).astype(np.int32)
 
 
 def _small_if_subpixel(mode, *arrays):
@@ -116,8 +112,8 @@ def test_dtype_maximum_label_matches_skimage():
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_slic_labels_match_skimage(chelsea, mode):
-    labels, = _small_if_subpixel(mode, chelsea[1])
+def test_slic_labels_match_skimage(chelsea_slic, mode):
+    labels, = _small_if_subpixel(mode, chelsea_slic[1])
     np.testing.assert_array_equal(find_boundaries(labels, mode=mode),
                                   skseg.find_boundaries(labels, mode=mode))
 
@@ -135,8 +131,8 @@ def test_3d_slic_labels_match_skimage():
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("outline", [None, (0, 0, 1)])
 @pytest.mark.parametrize("kind", ["uint8", "float64", "float32", "gray"])
-def test_mark_boundaries_matches_skimage(chelsea, mode, outline, kind):
-    rgb, labels = _small_if_subpixel(mode, *chelsea)
+def test_mark_boundaries_matches_skimage(chelsea_slic, mode, outline, kind):
+    rgb, labels = _small_if_subpixel(mode, *chelsea_slic)
     image = {"uint8": rgb, "float64": rgb / 255.0,
              "float32": rgb.astype(np.float32) / 255, "gray": rgb[..., 1]}[kind]
     ours = mark_boundaries(image, labels, mode=mode, outline_color=outline)
@@ -156,8 +152,8 @@ def test_mark_boundaries_colour_background_and_alpha():
     assert (marked[..., 1:] == 0).all()
 
 
-def test_overlays_leave_inputs_untouched(chelsea):
-    rgb, labels = chelsea
+def test_overlays_leave_inputs_untouched(chelsea_slic):
+    rgb, labels = chelsea_slic
     rgb0, labels0 = rgb.copy(), labels.copy()
     mark_boundaries(rgb, labels, outline_color=(1, 1, 1))
     find_boundaries(labels, mode="outer")
@@ -166,23 +162,21 @@ def test_overlays_leave_inputs_untouched(chelsea):
     np.testing.assert_array_equal(labels, labels0)
 
 
-def test_same_result_for_any_thread_count(chelsea):
-    labels = np.tile(chelsea[1], (4, 3))  # big enough to go parallel
-    old = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = [find_boundaries(labels, mode=m) for m in MODES] + [label_colors(labels)]
-    finally:
-        numba.set_num_threads(old)
-    many = [find_boundaries(labels, mode=m) for m in MODES] + [label_colors(labels)]
-    for a, b in zip(one, many):
+def _every_output(labels):
+    return [find_boundaries(labels, mode=m) for m in MODES] + [label_colors(labels)]
+
+
+def test_same_result_for_one_and_two_threads(chelsea_slic, one_thread):
+    labels = np.tile(chelsea_slic[1], (4, 3))  # big enough to go parallel
+    two = call_with_threads(2, "test_viz:_every_output", labels)
+    for a, b in zip(_every_output(labels), two, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 # --- label_colors ---------------------------------------------------------------------
 
-def test_label_colors_background_black_and_labels_never_black(chelsea):
-    _, labels = chelsea
+def test_label_colors_background_black_and_labels_never_black(chelsea_slic):
+    _, labels = chelsea_slic
     labels = labels.copy()
     labels[:10] = 0
     rgb = label_colors(labels)
@@ -191,8 +185,8 @@ def test_label_colors_background_black_and_labels_never_black(chelsea):
     assert (rgb[labels > 0] >= 40).all()
 
 
-def test_label_colors_one_colour_per_label(chelsea):
-    _, labels = chelsea
+def test_label_colors_one_colour_per_label(chelsea_slic):
+    _, labels = chelsea_slic
     rgb = label_colors(labels)
     pairs = np.unique(np.column_stack([labels.ravel(), rgb.reshape(-1, 3)]), axis=0)
     assert len(pairs) == len(np.unique(labels))          # each label one colour

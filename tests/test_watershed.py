@@ -1,7 +1,5 @@
 """Specification of classicseg.watershed: Meyer flooding and marker helpers."""
-import heapq
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,97 +10,9 @@ from skimage.util import regular_seeds
 
 from classicseg import (gradient_magnitude, grid_markers, h_minima_markers,
                         regional_minima, watershed)
+import naive
 from classicseg.testing import assert_label_contract
-
-BSDS_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bsds500" / \
-    "images" / "val"
-
-
-# ------------------------------------------------------------------ reference
-
-def _neighbours(shape, connectivity):
-    """Neighbour steps in scikit-image's order: by distance, then raster order."""
-    steps = [s for s in itertools.product((-1, 0, 1), repeat=len(shape))
-             if 0 < sum(map(abs, s)) <= connectivity]
-    return sorted(steps, key=lambda s: sum(x * x for x in s))  # stable
-
-
-def naive_meyer(elevation, markers, connectivity=1, mask=None, watershed_line=False):
-    """Meyer's flooding written plainly: a heap of (priority, age, pixel), every pixel
-    queued once, at max(its elevation, the priority of the pixel that queued it);
-    markers queued first in raster order.  Without lines a pixel takes the label of
-    the pixel that queued it; with lines it becomes 0 when popped if a labelled
-    neighbour carries another label (a marker pixel in that case keeps its label
-    but stops counting as a neighbour)."""
-    shape = elevation.shape
-    inside = np.ones(shape, bool) if mask is None else mask
-    label = np.where(inside, markers, 0).astype(np.int64)
-    source = {}  # pixel -> label it was queued with
-    inert = np.zeros(shape, bool)  # lines and marker pixels that touched another label
-    steps = _neighbours(shape, connectivity)
-    heap, age = [], itertools.count()
-    for p in zip(*np.nonzero(label)):
-        source[p] = label[p]
-        heapq.heappush(heap, (elevation[p], next(age), p))
-
-    def around(p):
-        for s in steps:
-            q = tuple(a + b for a, b in zip(p, s))
-            if all(0 <= c < n for c, n in zip(q, shape)) and inside[q]:
-                yield q
-
-    while heap:
-        value, _, p = heapq.heappop(heap)
-        lab = source[p]
-        if watershed_line:
-            if any(label[q] > 0 and not inert[q] and label[q] != lab for q in around(p)):
-                inert[p] = True
-            if not inert[p] or markers[p] > 0:
-                label[p] = lab
-        for q in around(p):
-            if q in source or inert[q]:
-                continue
-            source[q] = lab
-            if not watershed_line:
-                label[q] = lab
-            heapq.heappush(heap, (max(elevation[q], value), next(age), q))
-    if watershed_line:
-        _reconnect(label, markers, inside, inert, around)
-    return label
-
-
-def _reconnect(label, markers, inside, inert, around):
-    """Parts of a region cut off from its markers by line pixels take back a line
-    pixel touching them and the connected part (repeatedly); what stays cut off
-    becomes line."""
-    def component(p):
-        seen, todo = {p}, [p]
-        while todo:
-            x = todo.pop()
-            for q in around(x):
-                if q not in seen and label[q] == label[x]:
-                    seen.add(q)
-                    todo.append(q)
-        return seen
-
-    good = set()
-    for p in zip(*np.nonzero((markers > 0) & inside)):
-        if p not in good:
-            good |= component(p)
-    changed = True
-    while changed:
-        changed = False
-        for p in zip(*np.nonzero(label > 0)):
-            if p in good:
-                continue
-            bridge = next((b for b in around(p) if label[b] == 0 and inert[b] and any(
-                r in good and label[r] == label[p] for r in around(b))), None)
-            if bridge is not None:
-                label[bridge] = label[p]
-                good |= {bridge} | component(p)
-                changed = True
-    label[(label > 0) & ~np.isin(np.arange(label.size).reshape(label.shape),
-                                  [np.ravel_multi_index(p, label.shape) for p in good])] = 0
+from conftest import BSDS_VAL, requires_bsds
 
 
 def _connected_regions(labels, connectivity=1):
@@ -200,7 +110,7 @@ def test_agrees_exactly_with_a_naive_meyer_flooding(connectivity, watershed_line
         mask = rng.random(shape) > 0.25 if trial % 2 else None
         if mask is not None and not (markers * mask).any():
             continue
-        expected = naive_meyer(elevation, markers, connectivity, mask, watershed_line)
+        expected = naive.meyer_flooding(elevation, markers, connectivity, mask, watershed_line)
         for dtype in (np.uint8, np.uint16, np.float32, np.float64, np.int64):
             got = watershed(elevation.astype(dtype), markers, connectivity=connectivity,
                             mask=mask, watershed_line=watershed_line)
@@ -217,7 +127,7 @@ def test_float_elevations_with_ties_inside_one_bucket():
         for wl in (False, True):
             np.testing.assert_array_equal(
                 watershed(elevation, markers, watershed_line=wl),
-                naive_meyer(elevation, markers, 1, None, wl))
+                naive.meyer_flooding(elevation, markers, 1, None, wl))
 
 
 def test_float64_values_that_share_a_float32():
@@ -325,7 +235,7 @@ def test_default_markers_are_skimages_local_minima():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not BSDS_VAL.is_dir(), reason="BSDS500 not available")
+@requires_bsds
 def test_agrees_with_skimage_on_bsds_gradients():
     from skimage.color import rgb2gray
     from skimage.filters import sobel
