@@ -50,6 +50,21 @@ def check_finite(arr, name):
                          "np.nan_to_num) or exclude them with a mask")
 
 
+def check_magnitude(arr, name, limit, expected):
+    """Raise ValueError unless a float array is finite with ``|values| <= limit``
+    (beyond which the caller's computation overflows); ``expected`` says what
+    values the caller works with."""
+    if arr.dtype.kind != "f":
+        return
+    lo, hi = float(arr.min()), float(arr.max())   # NaN propagates: one pass each
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        check_finite(arr, name)
+    peak = max(-lo, hi)
+    if peak > limit:
+        raise ValueError(f"{name} has values up to {peak:.3g} in magnitude; expected "
+                         f"{expected} (beyond {limit:g} the computation overflows)")
+
+
 def to_float(arr, name="image"):
     """Convert an image to float following the library's dtype policy.
 

@@ -9,8 +9,8 @@ output's dtype, so float32 results are the float64 ones rounded once.
 import numpy as np
 
 from ._numba import jit, prange, serial_if_small
-from ._validate import check_channels, check_finite, float_dtype_for, spatial_image, \
-    to_float
+from ._validate import check_channels, check_magnitude, float_dtype_for, \
+    spatial_image, to_float
 
 # sRGB specification RGB -> XYZ (the matrix skimage uses) and its inverse.
 _M = ((0.412453, 0.357580, 0.180423),
@@ -221,6 +221,17 @@ def lab_image(rgb, dtype):
     return out
 
 
+# Float input beyond these magnitudes overflows the conversions in float32:
+# ((c + 0.055) / 1.055) ** 2.4 past ~1.6e16, ((L + 16) / 116) ** 3 past ~8e14.
+_RGB_LIMIT = 1e15
+_LAB_LIMIT = 1e12
+
+
+def check_rgb(rgb, name="image"):
+    """Raise ValueError unless float sRGB values are finite and convertible."""
+    check_magnitude(rgb, name, _RGB_LIMIT, "sRGB in about [0, 1]")
+
+
 def _color_array(image, channel_axis, name, channels):
     if channel_axis is None:
         raise ValueError(f"{name} must have a colour channel axis, got "
@@ -229,7 +240,6 @@ def _color_array(image, channel_axis, name, channels):
                          "channel_axis=-1)")
     arr, _ = spatial_image(image, channel_axis, name, spatial_ndims=(0, 1, 2, 3))
     check_channels(arr, name, channels)
-    check_finite(arr, name)
     return arr
 
 
@@ -270,6 +280,7 @@ def rgb2lab(image, *, channel_axis=-1):
             [ 53.24,  80.09,  67.2 ]]])
     """
     arr = _color_array(image, channel_axis, "image", (3, 4))[..., :3]
+    check_rgb(arr)
     dtype = float_dtype_for(arr.dtype) if arr.dtype.kind == "f" else np.float64
     lab = lab_image(arr, dtype)
     return lab if channel_axis in (-1, lab.ndim - 1) else np.moveaxis(lab, -1, channel_axis)
@@ -304,6 +315,8 @@ def lab2rgb(lab, *, channel_axis=-1):
            [1., 1., 1.]])
     """
     arr = _color_array(lab, channel_axis, "lab", (3,))
+    check_magnitude(arr, "lab", _LAB_LIMIT,
+                    "CIELAB values: L* in [0, 100], a* and b* about +-128")
     dtype = float_dtype_for(arr.dtype) if arr.dtype.kind == "f" else np.float64
     out = np.empty(arr.shape, dtype)
     with serial_if_small(out.size // 3):

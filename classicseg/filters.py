@@ -2,9 +2,8 @@
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._validate import (check_finite, check_sigma, power_of_two_scale, spatial_image,
-                        to_float)
-from .color import lab_image
+from ._validate import check_sigma, power_of_two_scale, spatial_image, to_float
+from .color import check_rgb, lab_image
 
 # Separable kernels: derivative along one axis, smoothing along the others.
 _DERIVATIVE = np.array([-1.0, 0.0, 1.0])
@@ -59,7 +58,7 @@ def gradient_magnitude(image, *, method="sobel", sigma=0.0, channel_axis=-1):
     sigma = check_sigma(sigma, arr.shape[:-1] if has_channels else arr.shape)
     scale = 1.0
     if has_channels and arr.shape[-1] in (3, 4):
-        check_finite(arr, "image")
+        check_rgb(arr)
         lab = lab_image(arr[..., :3], np.float32)
         lab *= np.float32(0.01)
         channels = [lab[..., c] for c in range(3)]

@@ -17,9 +17,9 @@ import math
 import numpy as np
 
 from ._numba import jit, prange
-from ._validate import (check_finite, check_mask, check_positive, check_sigma,
-                        check_spacing, power_of_two_scale, spatial_image, to_float)
-from .color import _rgb2lab_uint8_flat, _srgb_lut, lab_image
+from ._validate import (check_mask, check_positive, check_sigma, check_spacing,
+                        power_of_two_scale, spatial_image, to_float)
+from .color import _rgb2lab_uint8_flat, _srgb_lut, check_rgb, lab_image
 from .labels import _enforce_connectivity, adjust_segment_count, relabel_sequential
 
 # Accumulator memory per call is n_bands * K * (C + 3) float64: cap it.
@@ -182,7 +182,7 @@ def _features(image, channel_axis, sigma, spacing):
         planes, colour_scale = _lab_planes_uint8(arr), 1.0
     else:
         if has_channels and arr.shape[-1] == 3:
-            check_finite(arr, "image")
+            check_rgb(arr)
             exact_in_f32 = arr.dtype in (np.float32, np.float16)
             feats = lab_image(arr, np.float32 if exact_in_f32 else np.float64)
             colour_scale = 1.0

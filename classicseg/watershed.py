@@ -134,6 +134,8 @@ def _fill(arr, markers, mask, value_dtype, offset):
         arr = arr.view(np.uint8)
     elif arr.dtype.kind == "f" and arr.dtype != value_dtype:
         arr = arr.astype(value_dtype)  # float16, longdouble
+    elif offset > np.iinfo(np.int64).max:   # uint64 levels: the kernel's offset is int64
+        arr, offset = arr - np.uint64(offset), 0
     no_mask = mask is None
     n = _fill_cells(_as3d(arr), _as3d(markers),
                     _as3d(np.ones((1,) * arr.ndim, bool) if no_mask else mask),

@@ -97,6 +97,14 @@ ERROR_CASES = {
                                               "got channel_axis=None"),
     "lab2rgb channel_axis=None": (lambda: lab2rgb(RGB, channel_axis=None),
                                   ValueError, "lab must have a colour channel axis"),
+    "rgb2lab values 1e300": (lambda: rgb2lab(RGB * 1e300), ValueError,
+                             "image has values up to .*e.300 .* sRGB in about"),
+    "lab2rgb values 1e300": (lambda: lab2rgb(RGB * 1e300), ValueError,
+                             "lab has values up to .*e.300 .* CIELAB values"),
+    "gradient rgb 1e300": (lambda: gradient_magnitude(RGB * 1e300), ValueError,
+                           "image has values up to"),
+    "slic rgb 1e300": (lambda: slic(RGB * 1e300, n=4), ValueError,
+                       "image has values up to"),
     "h_minima int8 h=300": (lambda: h_minima_markers(LEVELS.astype(np.int8), 300),
                             ValueError, "h=300 exceeds the range of int8"),
     "grid_markers n=10**30": (lambda: grid_markers((5, 5), 10**30),
@@ -168,6 +176,14 @@ def test_gradient_of_huge_values_scales():
     assert np.isfinite(gradient_magnitude(GRAY * 1e25, channel_axis=None)).all()
     big = gradient_magnitude(GRAY * 2.0 ** 83, channel_axis=None)   # about 1e25
     np.testing.assert_array_equal(big / np.float32(2.0 ** 83), ref)
+
+
+def test_uint64_levels_beyond_int64():
+    levels = LEVELS.astype(np.uint64)
+    top = levels + np.uint64(2 ** 64 - 1 - int(levels.max()))   # up to 2**64 - 1
+    for kwargs in (dict(), dict(watershed_line=True)):
+        np.testing.assert_array_equal(watershed(top, **kwargs), watershed(levels, **kwargs))
+    np.testing.assert_array_equal(regional_minima(top), regional_minima(levels))
 
 
 def test_h_minima_depth_beyond_the_dtype_is_exact():
