@@ -4,6 +4,7 @@ from scipy import ndimage as ndi
 
 from classicseg.labels import adjust_segment_count, enforce_connectivity, relabel_sequential
 from classicseg.testing import assert_label_contract
+from conftest import call_with_threads
 
 
 def n_components(mask):
@@ -122,3 +123,13 @@ def test_adjust_errors():
         adjust_segment_count(np.ones((3, 3), int), 0)
     with pytest.raises(ValueError, match="features have shape"):
         adjust_segment_count(np.ones((3, 3), int), 2, np.zeros((4, 3, 1)))
+
+
+def test_same_result_for_one_and_two_threads(one_thread):
+    rng = np.random.default_rng(5)
+    lab = ndi.zoom(rng.integers(0, 40, (60, 80)), 8, order=0)   # 480 x 640 blocks
+    lab[rng.random(lab.shape) < 0.01] = 41   # specks: small components to merge
+    for args in ((lab, 0), (lab, 20)):
+        np.testing.assert_array_equal(
+            enforce_connectivity(*args),
+            call_with_threads(2, "classicseg:enforce_connectivity", *args))

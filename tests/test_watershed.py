@@ -9,7 +9,7 @@ from skimage import segmentation as sks
 from skimage.util import regular_seeds
 
 from classicseg import (gradient_magnitude, grid_markers, h_minima_markers,
-                        regional_minima, watershed)
+                        regional_minima, watershed, watershed_segmentation)
 import naive
 from classicseg.testing import assert_label_contract
 from conftest import BSDS_VAL, requires_bsds
@@ -283,6 +283,17 @@ def test_contract_in_2d_and_3d(connectivity, watershed_line, compactness):
                            watershed_line=watershed_line, compactness=compactness)
         assert_label_contract(labels, shape=shape, mask=mask, connectivity=connectivity,
                               lines=watershed_line)
+
+
+@pytest.mark.parametrize("kwargs", [dict(n=60), dict(n=60, compactness=0.0),
+                                    dict(h=0.05), dict(n=30, sigma=0.0)])
+def test_watershed_segmentation_contract(chelsea, kwargs):
+    image = chelsea[::2, ::2]
+    labels = watershed_segmentation(image, **kwargs)
+    assert_label_contract(labels, shape=image.shape[:2])
+    gray = image.mean(-1) / 255
+    assert_label_contract(watershed_segmentation(gray, channel_axis=None, **kwargs),
+                          shape=gray.shape)
 
 
 def test_lines_separate_regions_and_regions_stay_connected():
