@@ -133,9 +133,10 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
 
     ndim = len(spatial_shape)
     spacing = check_spacing(spacing, ndim)
-    # distances are relative to S, so only spacing ratios matter: scale by an
-    # (exact) power of two to keep physical distances well inside float32
-    spacing = spacing * 2.0 ** -math.floor(math.log2(spacing.max()))
+    if not 2.0 ** -32 <= spacing.max() <= 2.0 ** 32:
+        # distances are relative to S, so only spacing ratios matter: an (exact)
+        # power of two keeps physical distances well inside float32
+        spacing = spacing * 2.0 ** -math.floor(math.log2(spacing.max()))
     planes = planes.reshape(planes.shape[:1] + (1,) * (3 - ndim) + spatial_shape)
     vmask = (np.ones(planes.shape[1:], np.bool_) if mask is None
              else mask.reshape(planes.shape[1:]))
