@@ -53,7 +53,7 @@ def gradient_magnitude(image, *, method="sobel", sigma=0.0, channel_axis=-1):
     [0.    0.    0.707 0.707 0.   ]
     """
     arr, has_channels = spatial_image(image, channel_axis)
-    if method not in _SMOOTHING:
+    if not isinstance(method, str) or method not in _SMOOTHING:
         raise ValueError(f"method must be 'sobel' or 'scharr', got {method!r}")
     sigma = check_sigma(sigma, arr.shape[:-1] if has_channels else arr.shape)
     scale = 1.0

@@ -509,7 +509,8 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
                    if h is None else
                    h_minima_markers(arr, h, connectivity=connectivity, mask=mask))
     elif isinstance(markers, numbers.Integral) and not isinstance(markers, bool):
-        markers = grid_markers(shape, markers, mask)
+        markers = grid_markers(shape, check_positive(markers, "markers", integer=True),
+                               mask)
     markers = _check_markers(markers, arr)
     offsets, steps = _offsets(shape, connectivity)
     if compactness > 0:

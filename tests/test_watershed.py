@@ -427,7 +427,7 @@ def test_grid_markers_match_skimage_regular_seeds():
     (dict(connectivity=3), ValueError, "connectivity"),
     (dict(connectivity=1.5), TypeError, "connectivity"),
     (dict(compactness=-1), ValueError, "compactness"),
-    (dict(markers=0), ValueError, "n"),
+    (dict(markers=0), ValueError, "markers must be > 0"),
 ])
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
