@@ -55,7 +55,9 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
         Standard deviation of a Gaussian pre-smoothing, in pixels (scaled by
         ``spacing``); 0 for none, at most the image's largest side.
     mask : bool array, optional
-        Spatial mask; superpixels are computed inside it, 0 outside.
+        Spatial mask; superpixels are computed inside it, 0 outside.  Each
+        separate part of the mask holds at least one superpixel, so a mask of
+        more than ``n`` parts gives more than ``n`` segments.
     enforce_connectivity : bool
         Make every superpixel connected (4-connected, 6 in 3-D): each superpixel
         is the largest connected piece of one k-means cluster, and the cluster's
