@@ -10,7 +10,9 @@ import heapq
 
 import numpy as np
 
-from ._numba import jit, prange
+from ._kernels.unionfind import find as _find
+from ._kernels.unionfind import union as _union
+from ._numba import jit
 from ._validate import check_label_map, check_mask, check_positive
 
 
@@ -89,35 +91,20 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     return out.reshape(labels.shape)
 
 
-@jit(inline=True)
-def _find(parent, i):
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+# The connectivity kernels are serial: as parallel kernels they cost 5 s more of
+# first-call compilation (of ~27 s cold for import + slic), and the runs they
+# scan are a small part of a SLIC call (see the README's start-up figures).
 
-
-@jit(inline=True)
-def _union(parent, a, b):
-    """Join the sets of a and b; the smaller root wins, so a root is the first
-    element of its set in raster order."""
-    a = _find(parent, a)
-    b = _find(parent, b)
-    if a != b:
-        parent[max(a, b)] = min(a, b)
-
-
-@jit(parallel=True)
+@jit
 def _label_runs(labels, mask):
     """Maximal runs of equal label along x inside the mask, in raster order.
 
     Returns (row_start, x0, x1, value): the runs of row r = z * Y + y are
-    row_start[r]:row_start[r + 1], covering x0 <= x < x1.  Rows are independent:
-    counted, then filled, in parallel."""
+    row_start[r]:row_start[r + 1], covering x0 <= x < x1.  Counted, then filled."""
     Z, Y, X = labels.shape
     n_rows = Z * Y
     counts = np.zeros(n_rows + 1, np.int64)
-    for r in prange(n_rows):
+    for r in range(n_rows):
         z, y = r // Y, r % Y
         n = 0
         for x in range(X):
@@ -129,7 +116,7 @@ def _label_runs(labels, mask):
     x0 = np.empty(row_start[n_rows], np.int64)
     x1 = np.empty(row_start[n_rows], np.int64)
     value = np.empty(row_start[n_rows], np.int64)
-    for r in prange(n_rows):
+    for r in range(n_rows):
         z, y = r // Y, r % Y
         i = row_start[r]
         x = 0
@@ -147,16 +134,16 @@ def _label_runs(labels, mask):
     return row_start, x0, x1, value
 
 
-@jit(parallel=True)
+@jit
 def _run_sums(features, row_start, x0, x1):
-    """Per-run sums of each feature plane (C, Z, Y, X), rows in parallel."""
+    """Per-run sums of each feature plane (C, Z, Y, X)."""
     C = features.shape[0]
     X = features.shape[3]
     n_rows = row_start.shape[0] - 1
     plane = features[0].size
     flat = features.reshape(-1)
     sums = np.zeros((x0.shape[0], C))
-    for r in prange(n_rows):
+    for r in range(n_rows):
         for i in range(row_start[r], row_start[r + 1]):
             for ch in range(C):   # flat, unsigned offsets: the sum vectorises
                 offset = np.uint64(ch * plane + r * X + x0[i])
@@ -167,13 +154,13 @@ def _run_sums(features, row_start, x0, x1):
     return sums
 
 
-@jit(parallel=True)
+@jit
 def _paint_runs(row_start, x0, x1, run_labels, shape):
     """The label map whose run i holds run_labels[i] (0 elsewhere)."""
     out = np.zeros(shape, np.int32)
     flat = out.reshape(-1)
     X = shape[2]
-    for r in prange(row_start.shape[0] - 1):
+    for r in range(row_start.shape[0] - 1):
         for i in range(row_start[r], row_start[r + 1]):
             base = np.uint64(r * X + x0[i])
             for j in range(x1[i] - x0[i]):
@@ -203,18 +190,17 @@ def _union_rows(parent, row_start, x0, x1, value, a, b):
             j += 1
 
 
-@jit(parallel=True)
+@jit
 def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
     """For each small component, the touching component (4/6-adjacency) of closest
     mean feature, in ``target``; a small one only when no large one touches it,
     or small fragments would pair up among themselves.  With no features (C = 0),
-    the first one found.  Each run of a small component finds its best neighbour
-    in parallel rows; the runs are then reduced in raster order, as a serial
-    sweep would."""
+    the first one found.  Each run of a small component finds its best neighbour;
+    the runs are then reduced in raster order."""
     n_runs = x0.shape[0]
     run_d = np.full(n_runs, np.inf)
     run_t = np.full(n_runs, -1, np.int64)
-    for r in prange(Z * Y):
+    for r in range(Z * Y):
         for i in range(row_start[r], row_start[r + 1]):
             if small[comp[i]]:
                 run_d[i], run_t[i] = _best_neighbour(row_start, x0, x1, comp, small,
@@ -312,23 +298,11 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
         for ch in range(C):
             means[comp[i], ch] += run_sums[i, ch]
     for c in range(n_comp):
-        means[c] /= sizes[c]
+        for ch in range(C):   # not means[c] /= ...: its broadcast error path
+            means[c, ch] /= sizes[c]   # alone costs ~1 s of compilation
     small = sizes < min_size
-    if keep_largest:   # each label keeps its largest component; the others merge
-        small[:] = True
-        comp_value = value[first_run[:n_comp]]
-        order = np.argsort(comp_value)
-        start = 0
-        while start < n_comp:
-            end = start
-            best = order[start]
-            while end < n_comp and comp_value[order[end]] == comp_value[order[start]]:
-                o = order[end]   # the largest; on a tie the first in raster order
-                if sizes[o] > sizes[best] or (sizes[o] == sizes[best] and o < best):
-                    best = o
-                end += 1
-            small[best] = sizes[best] < min_size
-            start = end
+    if keep_largest and n_comp > 0:   # each label keeps its largest component
+        _keep_largest(value[first_run[:n_comp]], sizes, min_size, small)
     target = np.full(n_comp, -1, np.int64)
     best_d = np.full(n_comp, np.inf)
     if C == 0:
@@ -356,6 +330,24 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     for i in range(n_runs):
         run_labels[i] = final[comp[i]]
     return _paint_runs(row_start, x0, x1, run_labels, (Z, Y, X))
+
+
+@jit
+def _keep_largest(comp_value, sizes, min_size, small):
+    """Mark every component small except the largest of each label value (on a
+    tie the first in raster order), which stays unless below ``min_size``.
+    Values are bucketed, not sorted (a sort costs 2 s of compilation): they must
+    span a range no wider than the label map, as SLIC's cluster indices do."""
+    lo, hi = comp_value.min(), comp_value.max()
+    best = np.full(hi - lo + 1, -1, np.int64)
+    for c in range(comp_value.shape[0]):
+        v = comp_value[c] - lo
+        if best[v] < 0 or sizes[c] > sizes[best[v]]:
+            best[v] = c
+    small[:] = True
+    for v in range(best.shape[0]):
+        if best[v] >= 0:
+            small[best[v]] = sizes[best[v]] < min_size
 
 
 @jit(inline=True)

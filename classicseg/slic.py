@@ -372,16 +372,21 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
     labels = np.empty((Z, Y, X), np.int32)
     dist = np.empty((Z, Y, X), np.float32)
     previous = np.empty((Z, Y, X), np.int32)   # labels of the previous assignment
-    sums = np.zeros((n_bands, K, 3 + C))
-    counts = np.zeros((n_bands, K), np.int64)
-    band_max = np.zeros((n_bands, K))
-    max_colour = np.full(K, compactness * compactness)   # SLICO's running maxima
+    # np.empty + loops, no np.zeros/np.full/array expressions: in a parallel kernel
+    # each of those is a parallel region of its own, compiled separately (~4 s).
+    sums = np.empty((n_bands, K, 3 + C))
+    counts = np.empty((n_bands, K), np.int64)
+    band_max = np.empty((n_bands, K))
+    max_colour = np.empty(K)   # SLICO's running maxima
+    _fill_state(sums, counts, band_max, max_colour, compactness * compactness)
     colour_w = np.empty(K, np.float32)
     colours = np.empty((K, C), np.float32)
     first_row = np.empty(K, np.int64)   # window extent in flattened (z, y) rows
     last_row = np.empty(K, np.int64)
     spatial_w = np.float32(1.0 / (s_phys * s_phys))
-    xs = (np.arange(X) * spacing[2]).astype(np.float32)
+    xs = np.empty(X, np.float32)
+    for x in range(X):
+        xs[x] = x * spacing[2]
     _reset_rows(mask, dist, labels, 0, n_rows)
     for it in range(n_iter):
         for k in range(K):
@@ -414,6 +419,15 @@ def _slic_kernel(planes, mask, centers, half_window, spacing, s_phys, compactnes
         if not last:
             _update_centers(centers, sums, counts, band_max, max_colour)
     return labels
+
+
+@jit
+def _fill_state(sums, counts, band_max, max_colour, max_colour_init):
+    """Zero the per-band sums; SLICO's maxima start at compactness squared."""
+    sums[:] = 0.0
+    counts[:] = 0
+    band_max[:] = 0.0
+    max_colour[:] = max_colour_init
 
 
 @jit(inline=True)
