@@ -6,7 +6,7 @@
 Speed: n=500, compactness 10, 10 iterations, on the BSDS500 val images and on one
 6-megapixel image (103070.jpg resized to 3072x2048 with cv2.INTER_CUBIC); every
 contender runs on each image in turn in this one process after one warm-up call
-(compilation excluded; start-up is measured separately in fresh processes).  Times
+(compilation excluded; start-up is measured in fresh processes by bench_startup.py).  Times
 are medians of the call alone; ratios are peer time / classicseg time.  Peak memory
 is the growth of the process's resident set (VmHWM after resetting it through
 /proc/self/clear_refs), so it counts NumPy, Numba and C++ allocations alike.
@@ -20,10 +20,6 @@ number of segments written to docs/slic_quality.png.
 """
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -37,6 +33,7 @@ from classicseg.datasets import bsds500_ids, load_bsds500
 from classicseg.metrics import superpixel_metrics
 
 from _memory import peak_memory_mb
+from bench_startup import startup
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPACTNESS = 10.0
@@ -90,22 +87,6 @@ def speed(images, methods, n, repeats=1):
         for name, fn in methods.items():
             times[name].extend(timed(lambda: fn(img, n)) for _ in range(repeats))
     return {name: float(np.median(t)) for name, t in times.items()}
-
-
-def startup(image_path):
-    """Seconds for `import classicseg` + the first slic call in a fresh process,
-    with an empty Numba cache (cold) and then with that cache filled (warm)."""
-    code = ("import time; t = time.perf_counter(); import classicseg, cv2; "
-            f"img = cv2.imread({str(image_path)!r})[..., ::-1]; "
-            "classicseg.slic(img, n=500); print(time.perf_counter() - t)")
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        run = lambda: float(subprocess.run([sys.executable, "-c", code], env=env,
-                                           check=True, capture_output=True,
-                                           text=True).stdout)
-        cold = run()
-        warm = sorted(run() for _ in range(3))[1]
-    return cold, warm
 
 
 # ------------------------------------------------------------------ quality
@@ -179,7 +160,8 @@ def main(argv=None):
         report["ms_6mpx"] = {k: v * 1e3 for k, v in speed([big], methods, 500, 3).items()}
         report["peak_mb_6mpx"] = {k: peak_memory_mb(lambda: fn(big, 500))
                                   for k, fn in methods.items()}
-        cold, warm = startup(ROOT / "data" / "rocket.jpg")
+        start = startup(ROOT / "data" / "rocket.jpg", repeats=1)
+        cold, warm = start["cold"], start["warm"]
         report["startup_s"] = {"cold": cold, "warm": warm}
         ours = report["ms_481x321"]["classicseg"], report["ms_6mpx"]["classicseg"]
         print(f"\nspeed, n=500 ({len(small)} BSDS500 val images; 6 Mpx = 3072x2048)")
