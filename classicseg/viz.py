@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 from scipy import ndimage as ndi
 
+from ._kernels.neighbours import neighbour_steps
 from ._numba import jit, prange, serial_if_small
 from ._validate import check_array, check_channels, check_label_map, check_same_shape, \
     to_float
@@ -97,11 +98,9 @@ def _subpixel_boundaries(lab, maxval, out):
 
 
 def _offsets(ndim, connectivity):
-    """Neighbour offsets (without the centre) as (k, 3) int64 in (z, y, x) order."""
-    footprint = ndi.generate_binary_structure(ndim, connectivity)
-    offs = np.argwhere(footprint) - 1
-    offs = offs[np.any(offs != 0, axis=1)]
-    return np.ascontiguousarray(np.pad(offs, ((0, 0), (3 - ndim, 0))), dtype=np.int64)
+    """Neighbour steps (without the centre) as (k, 3) int64 in (z, y, x) order."""
+    steps = neighbour_steps(ndim, connectivity)
+    return np.ascontiguousarray(np.pad(steps, ((0, 0), (3 - ndim, 0))))
 
 
 def _canonical_labels(labels, name):

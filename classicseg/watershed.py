@@ -14,6 +14,7 @@ from scipy import ndimage as ndi
 from ._validate import (check_array, check_finite, check_label_map, check_mask,
                         check_positive, check_same_shape)
 from .filters import gradient_magnitude
+from ._kernels.neighbours import neighbour_steps, padded_strides, raveled_offsets
 from ._watershed_kernels import (WALL, _cell_labels, _cell_states,
                                  _connect_strays, _fill_cells, _flood, _flood_compact,
                                  _reconstruct_erosion, _regional_minima)
@@ -68,22 +69,13 @@ def _crop(flat, shape):
     return np.ascontiguousarray(padded[tuple(slice(1, -1) for _ in shape)])
 
 
-def _strides(shape):
-    """Strides, in elements, of the padded array of an image of ``shape``."""
-    return np.cumprod((1,) + tuple(s + 2 for s in shape[:0:-1]))[::-1]
-
-
 @functools.lru_cache(maxsize=64)
 def _offsets(shape, connectivity):
     """Raveled neighbour offsets in the padded array of an image of ``shape``, and
-    the neighbour steps they stand for, ordered as scikit-image orders them (by
-    distance, then raster order) so that equal-priority pushes happen in the same
-    order."""
-    footprint = ndi.generate_binary_structure(len(shape), connectivity)
-    steps = np.argwhere(footprint) - 1
-    dist2 = (steps ** 2).sum(axis=1)
-    steps = steps[np.argsort(dist2, kind="stable")][1:]  # drop the centre
-    return (steps @ _strides(shape)).astype(np.int64), steps
+    the neighbour steps they stand for, in scikit-image's order (by distance, then
+    raster order) so that equal-priority pushes happen in the same order."""
+    steps = np.array(neighbour_steps(len(shape), connectivity))
+    return raveled_offsets(shape, connectivity), steps
 
 
 def _padded_mask(mask, shape):
@@ -152,7 +144,7 @@ def _interior_start(shape):
     """``(base, (z stride, y stride))`` of the padded array: the first interior
     pixel of row y of plane z is ``base + z * zs + (y + 1) * ys + 1`` (as
     ``_fill_cells`` and ``_cell_labels`` walk it)."""
-    strides = _strides(shape)
+    strides = padded_strides(shape)
     if len(shape) == 2:
         return 0, np.array([0, strides[0]], np.int64)
     return int(strides[0]), np.array(strides[:2], np.int64)
@@ -520,7 +512,7 @@ def watershed(elevation, markers=None, *, connectivity=1, mask=None, compactness
         steps3[:, 3 - arr.ndim:] = steps
         packed = (steps3[:, 0] << 42) + (steps3[:, 1] << 21) + steps3[:, 2]
         strides = np.zeros(3, np.int64)
-        strides[3 - arr.ndim:] = _strides(shape)
+        strides[3 - arr.ndim:] = padded_strides(shape)
         _flood_compact(_pad(arr, np.float64, 0), out, offsets, packed, seeds, strides,
                        compactness, bool(watershed_line))
         if watershed_line:

@@ -12,7 +12,8 @@ Kernels here may be called (and inlined) from any module: the kernel cache of
 their callers.
 """
 from .adjacency import region_adjacency
-from .neighbours import neighbour_steps, raveled_offsets
+from .neighbours import neighbour_steps, padded_strides, raveled_offsets
 from .unionfind import find, union
 
-__all__ = ["find", "neighbour_steps", "raveled_offsets", "region_adjacency", "union"]
+__all__ = ["find", "neighbour_steps", "padded_strides", "raveled_offsets",
+           "region_adjacency", "union"]

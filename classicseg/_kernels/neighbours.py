@@ -4,7 +4,7 @@ import functools
 import numpy as np
 from scipy import ndimage as ndi
 
-__all__ = ["neighbour_steps", "raveled_offsets"]
+__all__ = ["neighbour_steps", "padded_strides", "raveled_offsets"]
 
 
 @functools.lru_cache(maxsize=16)
@@ -20,9 +20,14 @@ def neighbour_steps(ndim, connectivity):
     return steps
 
 
+def padded_strides(shape, pad=1):
+    """Strides, in elements, of a C-ordered array of ``shape`` padded by ``pad`` on
+    every side."""
+    padded = [s + 2 * pad for s in shape]
+    return np.cumprod([1] + padded[:0:-1])[::-1].astype(np.int64)
+
+
 def raveled_offsets(shape, connectivity, pad=1):
     """Raveled offsets of :func:`neighbour_steps` in a C-ordered array of ``shape``
     padded by ``pad`` on every side."""
-    padded = [s + 2 * pad for s in shape]
-    strides = np.cumprod([1] + padded[:0:-1])[::-1]
-    return (neighbour_steps(len(shape), connectivity) @ strides).astype(np.int64)
+    return neighbour_steps(len(shape), connectivity) @ padded_strides(shape, pad)
