@@ -1,9 +1,11 @@
 """Image filters: gradient magnitude for gray, colour and 3-D images."""
 import numpy as np
-from scipy import ndimage as ndi
 
+from ._lazy import lazy_module
 from ._validate import check_sigma, power_of_two_scale, spatial_image, to_float
 from .color import check_rgb, lab_image
+
+ndi = lazy_module("scipy.ndimage")
 
 # Separable kernels: derivative along one axis, smoothing along the others.
 _DERIVATIVE = np.array([-1.0, 0.0, 1.0])

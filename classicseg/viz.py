@@ -8,12 +8,14 @@ morphology passes.
 import numbers
 
 import numpy as np
-from scipy import ndimage as ndi
 
+from ._lazy import lazy_module
 from ._kernels.neighbours import neighbour_steps
 from ._numba import jit, prange, serial_if_small
 from ._validate import check_array, check_channels, check_label_map, check_same_shape, \
     to_float
+
+ndi = lazy_module("scipy.ndimage")
 
 _MODES = ("thick", "inner", "outer", "subpixel")
 _THICK, _INNER, _OUTER = 0, 1, 2

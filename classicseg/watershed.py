@@ -9,8 +9,8 @@ import functools
 import numbers
 
 import numpy as np
-from scipy import ndimage as ndi
 
+from ._lazy import lazy_module
 from ._validate import (check_array, check_finite, check_label_map, check_mask,
                         check_positive, check_same_shape)
 from .filters import gradient_magnitude
@@ -18,6 +18,8 @@ from ._kernels.neighbours import neighbour_steps, padded_strides, raveled_offset
 from ._watershed_kernels import (WALL, _cell_labels, _cell_states,
                                  _connect_strays, _fill_cells, _flood, _flood_compact,
                                  _reconstruct_erosion, _regional_minima)
+
+ndi = lazy_module("scipy.ndimage")
 
 # Float elevations: about this many pixels per bucket of the hierarchical queue.
 _PIXELS_PER_BUCKET = 4

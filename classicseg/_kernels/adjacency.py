@@ -1,10 +1,12 @@
 """The region adjacency graph of a label map, as a sparse matrix."""
 import numpy as np
-from scipy import sparse
 
+from .._lazy import lazy_module
 from .._numba import jit
 from .._validate import check_label_map
 from .neighbours import neighbour_steps
+
+sparse = lazy_module("scipy.sparse")
 
 __all__ = ["region_adjacency"]
 

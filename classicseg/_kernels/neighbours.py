@@ -2,7 +2,10 @@
 import functools
 
 import numpy as np
-from scipy import ndimage as ndi
+
+from .._lazy import lazy_module
+
+ndi = lazy_module("scipy.ndimage")
 
 __all__ = ["neighbour_steps", "padded_strides", "raveled_offsets"]
 
