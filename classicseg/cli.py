@@ -32,16 +32,15 @@ def _method_params():
 
 
 def _flag_help(uses):
+    """Help of a flag taken by the methods in ``uses`` [(method, Param), ...]: one
+    text and default when they agree, else one per method."""
+    methods = ", ".join(m for m, _ in uses)
     helps = {p.help for _, p in uses}
-    text = (next(iter(helps)) if len(helps) == 1
+    text = (f"{helps.pop()} [{methods}]" if len(helps) == 1
             else "; ".join(f"{m}: {p.help}" for m, p in uses))
-    defaults = {repr(p.default) if p.kind is str else str(p.default) for _, p in uses}
+    defaults = {repr(p.default) for _, p in uses}
     shown = (defaults.pop() if len(defaults) == 1
-             else ", ".join(f"{p.default} ({m})" for m, p in uses))
-    if len(uses) > 1 and len({p.help for _, p in uses}) == 1:
-        text += f" [{', '.join(m for m, _ in uses)}]"
-    elif len(uses) == 1:
-        text += f" [{uses[0][0]}]"
+             else ", ".join(f"{p.default!r} ({m})" for m, p in uses))
     return f"{text} (default: {shown})".replace("%", "%%")
 
 
@@ -63,11 +62,12 @@ def _add_method_flags(p):
                                **kwargs)
         else:
             choices = uses[0][1].choices if kind is str else None
-            group.add_argument(_flag(name), type=_parser_type(name, kind),
+            group.add_argument(_flag(name), type=_parser_type(kind),
                                choices=choices, metavar=name.upper(), **kwargs)
 
 
-def _parser_type(name, kind):
+def _parser_type(kind):
+    """``kind`` from a command-line string; "none" gives None."""
     def convert(text):
         if text.strip().lower() == "none":
             return None
