@@ -16,7 +16,7 @@
         loading are not timed.  First (compile) call reported apart.
 
     python benchmarks/bench_bsds.py region [--limit K] [--no-boundary]
-        the full region benchmark (classicseg.metrics.bsds_region_benchmark) of
+        the full region benchmark (classicseg.evaluation.bsds_region_benchmark) of
         scikit-image's Felzenszwalb-Huttenlocher over a scale sweep, to compare with
         the published BSDS500 row for F&H (test split; only val is available here).
 
@@ -132,7 +132,7 @@ def speed(args):
 def region(args):
     from skimage.segmentation import felzenszwalb
 
-    from classicseg.metrics import bsds_region_benchmark
+    from classicseg.evaluation import bsds_region_benchmark
 
     def fh(image, scale):
         return felzenszwalb(image, scale=scale, sigma=0.8, min_size=int(scale / 4) + 1)

@@ -37,8 +37,8 @@ def _add_evaluate_semantic(ev):
 
 
 def _cmd_evaluate_semantic(args):
-    from .metrics.evaluate import (evaluate_semantic_folders, semantic_table,
-                                   to_jsonable)
+    from .evaluation import evaluate_semantic_folders, semantic_table
+    from .metrics import to_jsonable
     try:
         m, n = evaluate_semantic_folders(args.pred_dir, args.gt_dir, args.num_classes,
                                          ignore_index=args.ignore_index,
@@ -72,7 +72,7 @@ def _add_evaluate_instance(ev):
 
 
 def _cmd_evaluate_instance(args):
-    from .metrics.evaluate import evaluate_coco_instances, instance_table
+    from .evaluation import evaluate_coco_instances, instance_table
     try:
         m = evaluate_coco_instances(args.gt_json, args.pred_json)
     except (OSError, ValueError, KeyError, ImportError) as exc:
@@ -105,7 +105,8 @@ def _add_evaluate_panoptic(ev):
 def _cmd_evaluate_panoptic(args):
     import json
 
-    from .metrics.evaluate import evaluate_coco_panoptic, panoptic_table, to_jsonable
+    from .evaluation import evaluate_coco_panoptic, panoptic_table
+    from .metrics import to_jsonable
     try:
         m = evaluate_coco_panoptic(args.gt_json, args.pred_json, args.gt_folder,
                                    args.pred_folder)

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 from classicseg.cli import main
 from classicseg.metrics import id_to_rgb, panoptic_quality, semantic_metrics
-from classicseg.metrics.evaluate import evaluate_coco_instances
+from classicseg.evaluation import evaluate_coco_instances
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import pytest
 from scipy.io import savemat
 
 from classicseg import cli
-from classicseg.metrics import bsds_region_benchmark, partition_metrics
-from classicseg.metrics.bsds import _collect, expand_sweep
+from classicseg.evaluation import bsds_region_benchmark, expand_sweep
+from classicseg.metrics import BSDSRegionAccumulator, partition_metrics
+from classicseg.metrics.bsds import collect_region_scores
 
 H, W = 6, 8
 
@@ -61,8 +62,8 @@ def test_collect_follows_collect_eval_reg():
     pri = np.array([[.7, .9, .8], [.8, .6, .7]])
     voi = np.array([[2., 1., 3.], [1., 4., 2.]])
     cnt_best = np.array([9., 7.])  # each GT region at its own best setting
-    r = _collect(settings, ["a", "b"], cnt, area, pri, voi, np.ones((2, 3), int),
-                 cnt_best, [], 0.0, 0.0)
+    r = collect_region_scores(settings, ["a", "b"], cnt, area, pri, voi,
+                              np.ones((2, 3), int), cnt_best)
     # ODS: pooled per setting .55 .5 .7 -> setting 3
     assert r.covering_ods == pytest.approx(0.7) and r.covering_ods_setting == {"t": 3}
     assert r.covering_per_setting == pytest.approx([0.55, 0.5, 0.7])

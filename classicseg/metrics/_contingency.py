@@ -13,6 +13,8 @@ import numpy as np
 from .._numba import jit
 from .._validate import check_label_map, check_same_shape
 
+__all__ = ["Contingency", "contingency", "label_list", "relabel", "table_of", "table_with"]
+
 _INT64_MAX = np.iinfo(np.int64).max
 
 
@@ -129,8 +131,8 @@ def relabel(flat):
     """Map a 1-D integer array to ``0..K-1`` in ascending label order.
 
     Returns ``(index int32 array, unique labels, sizes int64)``.  Building block of
-    :func:`contingency`, exposed (privately) so callers that compare one map with
-    several others relabel it once.
+    :func:`contingency`, shared inside :mod:`classicseg.metrics` so that callers
+    comparing one map with several others relabel it once.
     """
     n = flat.size
     if n == 0:
@@ -156,10 +158,10 @@ def table_with(ia, ua, sa, b):
         if ua.size * span <= 2 * b.size + 4096:
             rows, cols, counts, ub, sb = _pairs_direct(ia, ua.size, rng[0], rng[1], span)
             return Contingency(ua, ub, rows, cols, counts, sa, sb, int(b.size))
-    return _table(ia, ua, sa, *relabel(b))
+    return table_of(ia, ua, sa, *relabel(b))
 
 
-def _table(ia, ua, sa, ib, ub, sb):
+def table_of(ia, ua, sa, ib, ub, sb):
     """Contingency of two relabelled maps (outputs of :func:`relabel`)."""
     ka, kb = ua.size, ub.size
     if ka * kb <= 2 * ia.size + 4096:

@@ -1,9 +1,9 @@
-"""The BSDS500 region benchmark: Covering, PRI and VoI at ODS / OIS / Best, plus
-boundary F at ODS / OIS, over a parameter sweep of any segmenter.
+"""The BSDS500 region benchmark's scoring: Covering, PRI and VoI at ODS / OIS / Best,
+plus boundary F at ODS / OIS, over a parameter sweep of any segmenter.
 
 Follows the benchmark code of Arbelaez et al. (TPAMI 2011): ``evaluation_reg_image``
-scores each image at each setting (:func:`~classicseg.metrics.partition_metrics`
-pieces), ``collect_eval_reg`` aggregates:
+scores each image at each setting (:func:`~classicseg.metrics.partition.image_scores`),
+``collect_eval_reg`` aggregates (:func:`collect_region_scores`):
 
 * Covering ODS: pool ``sum area * best IoU`` and ``sum area`` over images per setting,
   take the best setting (first maximum).  OIS: pool the counts of each image's best
@@ -12,21 +12,27 @@ pieces), ``collect_eval_reg`` aggregates:
   the mean over images of each image's best value.
 * Boundary F (``evaluation_bdry_image`` / ``collect_eval_bdry``) through
   :mod:`classicseg.metrics.boundary`, against the annotators' stored boundary maps.
+
+Only arrays here; reading the BSDS500 layout and running a segmenter over it is
+:func:`classicseg.evaluation.bsds_region_benchmark`.
 """
-import itertools
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .partition import _image_scores
+from ._result import Result, to_jsonable
+from .boundary import boundary_ods_ois, boundary_pr_curve
+from .partition import image_scores
+
+__all__ = ["BSDSRegionAccumulator", "BSDSRegionResult", "collect_region_scores",
+           "format_setting"]
 
 
-@dataclass
-class BSDSRegionResult:
-    """Result of :func:`bsds_region_benchmark`.
+@dataclass(frozen=True)
+class BSDSRegionResult(Result):
+    """Result of :class:`BSDSRegionAccumulator` and
+    :func:`classicseg.evaluation.bsds_region_benchmark`.
 
     Attributes
     ----------
@@ -87,15 +93,15 @@ class BSDSRegionResult:
             f"{self.covering_best:.3f} | {self.pri_ods:.3f} | {self.pri_ois:.3f} | "
             f"{self.voi_ods:.3f} | {self.voi_ois:.3f} | {bf} |",
             "",
-            f"ODS settings: covering {_fmt(self.covering_ods_setting)}, PRI "
-            f"{_fmt(self.pri_ods_setting)}, VoI {_fmt(self.voi_ods_setting)}",
+            f"ODS settings: covering {format_setting(self.covering_ods_setting)}, PRI "
+            f"{format_setting(self.pri_ods_setting)}, VoI {format_setting(self.voi_ods_setting)}",
             "",
             "| setting | segments (mean) | Covering | PRI | VoI | Boundary F |",
             "|---|---:|---:|---:|---:|---:|",
         ]
         for t, s in enumerate(self.settings):
             f = f"{b.curve.f[t]:.3f}" if b is not None else "-"
-            lines.append(f"| {_fmt(s)} | {self.n_segments[:, t].mean():.0f} | "
+            lines.append(f"| {format_setting(s)} | {self.n_segments[:, t].mean():.0f} | "
                          f"{self.covering_per_setting[t]:.3f} | "
                          f"{self.pri_per_setting[t]:.3f} | "
                          f"{self.voi_per_setting[t]:.3f} | {f} |")
@@ -120,173 +126,119 @@ class BSDSRegionResult:
             b = self.boundary
             out["boundary"] = {"ods_f": b.ods_f, "ois_f": b.ois_f, "ap": b.ap,
                                "f": np.asarray(b.curve.f).tolist()}
-        return _plain(out)
+        return to_jsonable(out)
 
 
-def _plain(x):
-    """NumPy scalars -> Python scalars, recursively (for JSON)."""
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
-def _fmt(setting):
-    return ", ".join(f"{k}={v}" for k, v in setting.items()) or "(defaults)"
-
-
-def expand_sweep(param_sweep):
-    """Normalise a sweep to a list of dicts.
-
-    A sequence of dicts is kept as is; a dict of sequences is expanded to their
-    Cartesian product (``{"n": [100, 200]}`` -> ``[{"n": 100}, {"n": 200}]``).
-    """
-    if isinstance(param_sweep, dict):
-        names = list(param_sweep)
-        values = [list(v) if isinstance(v, (list, tuple, range, np.ndarray)) else [v]
-                  for v in param_sweep.values()]
-        settings = [dict(zip(names, combo)) for combo in itertools.product(*values)]
-    else:
-        settings = [dict(s) for s in param_sweep]
-    if not settings:
-        raise ValueError("param_sweep is empty; give at least one setting")
-    return settings
-
-
-def _samples(images_dir, gt_dir, root, split, limit):
-    """(image_id, loader) pairs; loader() -> (image, segmentations, boundaries)."""
-    from ..datasets import bsds500_ids, load_bsds500, load_bsds500_gt
-    from ..io import read_image
-
-    if images_dir is None and gt_dir is None:
-        ids = bsds500_ids(root, split)[:limit]
-        return [(i, (lambda i=i: load_bsds500(root, split, i)[:3])) for i in ids]
-    if images_dir is None or gt_dir is None:
-        raise ValueError("give both images_dir and gt_dir, or neither (to use the "
-                         "BSDS500 split under root)")
-    images_dir, gt_dir = Path(images_dir), Path(gt_dir)
-    for d, name in ((images_dir, "images_dir"), (gt_dir, "gt_dir")):
-        if not d.is_dir():
-            raise FileNotFoundError(f"{name} {d} is not a folder")
-    out = []
-    for mat in sorted(gt_dir.glob("*.mat")):
-        img = next((images_dir / (mat.stem + e) for e in (".jpg", ".png")
-                    if (images_dir / (mat.stem + e)).is_file()), None)
-        if img is not None:
-            out.append((mat.stem, (lambda img=img, mat=mat:
-                                   (read_image(img), *load_bsds500_gt(mat)))))
-    if not out:
-        raise FileNotFoundError(f"no <id>.mat in {gt_dir} with a matching <id>.jpg or "
-                                f"<id>.png in {images_dir}")
-    return out[:limit]
-
-
-def bsds_region_benchmark(segment_fn: Callable, param_sweep, images_dir=None,
-                          gt_dir=None, *, root=None, split="val", limit=None,
-                          boundary=True, progress=False):
-    """Score a segmenter over a parameter sweep with the BSDS500 region benchmark.
+class BSDSRegionAccumulator:
+    """The region benchmark over a sweep of settings, updated image by image.
 
     Parameters
     ----------
-    segment_fn : callable
-        ``segment_fn(image, **setting) -> (H, W) integer label map``; ``image`` is
-        uint8 RGB.
-    param_sweep : list of dict, or dict of lists
-        The settings (the benchmark's thresholds / scales), e.g.
-        ``[{"n": 100}, {"n": 200}]`` or ``{"n": [100, 200]}`` (Cartesian product).
-    images_dir, gt_dir : path, optional
-        Folders of ``<id>.jpg`` images and BSDS ``<id>.mat`` ground truth.  When both
-        are omitted, the BSDS500 ``split`` under ``root`` is used.
-    root : path, optional
-        Data root for the BSDS500 layout (default
-        :func:`classicseg.datasets.default_data_root`).
-    split : str, optional
-        ``'val'`` (default), ``'train'`` or ``'test'``.
-    limit : int, optional
-        Score only the first ``limit`` images (sorted ids).
+    settings : list of dict
+        The parameter settings of the sweep (only used to label the result).
     boundary : bool, optional
-        Also compute boundary F (ODS/OIS) with the benchmark's one-to-one matching
-        (:func:`classicseg.metrics.boundary_pr_curve`; slower than the region part).
-    progress : bool, optional
-        Show a tqdm progress bar on stderr.
+        Also pool boundary counts (:func:`~classicseg.metrics.boundary_pr_curve`
+        with its defaults) for boundary F at ODS / OIS (default True).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from classicseg.metrics import BSDSRegionAccumulator
+    >>> gt = np.array([[1, 1, 2, 2]] * 2)
+    >>> acc = BSDSRegionAccumulator([{"k": 1}, {"k": 2}], boundary=False)
+    >>> acc.update([gt], [np.ones_like(gt), gt], image_id="a")
+    >>> r = acc.compute()
+    >>> r.covering_ods, r.covering_ods_setting
+    (1.0, {'k': 2})
+    """
+
+    def __init__(self, settings, *, boundary=True):
+        self.settings = [dict(s) for s in settings]
+        if not self.settings:
+            raise ValueError("settings is empty; give at least one setting")
+        self.boundary = bool(boundary)
+        self.reset()
+
+    def reset(self):
+        """Forget every image."""
+        self._rows = []   # per image: (id, cnt, area, pri, voi, nseg, cnt_best, bnd)
+
+    def update(self, y_true, y_pred, *, boundaries_true=None, image_id=None):
+        """Add one image.
+
+        Parameters
+        ----------
+        y_true : list of (H, W) int arrays
+            The annotators' segmentations.
+        y_pred : list of (H, W) int arrays
+            One segmentation per setting, in sweep order.
+        boundaries_true : list of (H, W) bool arrays, optional
+            The annotators' boundary maps for boundary F (default: derived from
+            ``y_true`` with ``seg2bdry``).
+        image_id : str, optional
+            Name of the image in the result (default: its position).
+        """
+        y_pred = list(y_pred)
+        if len(y_pred) != len(self.settings):
+            raise ValueError(f"y_pred has {len(y_pred)} segmentations but there are "
+                             f"{len(self.settings)} settings; give one per setting")
+        scores = [image_scores(y_true, seg) for seg in y_pred]
+        best = scores[0].best_iou
+        for s in scores[1:]:
+            best = [np.maximum(a, b) for a, b in zip(best, s.best_iou)]
+        cnt_best = sum(float(np.dot(a, b)) for a, b in zip(scores[0].areas, best))
+        bnd = None
+        if self.boundary:
+            truth = y_true if boundaries_true is None else boundaries_true
+            bnd = boundary_pr_curve(truth, y_pred)[0].counts
+        self._rows.append((str(len(self._rows)) if image_id is None else image_id,
+                           [s.cnt_r for s in scores], [s.sum_r for s in scores],
+                           [s.pri for s in scores], [s.voi for s in scores],
+                           [s.n_pred for s in scores], cnt_best, bnd))
+
+    def merge(self, other):
+        """Add the images of another accumulator of the same sweep (after ours)."""
+        if not isinstance(other, BSDSRegionAccumulator):
+            raise TypeError(f"other must be a BSDSRegionAccumulator, got "
+                            f"{type(other).__name__}")
+        if other.settings != self.settings or other.boundary != self.boundary:
+            raise ValueError("other has different settings or boundary flag; only "
+                             "accumulators of the same sweep can be merged")
+        self._rows.extend(other._rows)
+        return self
+
+    def compute(self):
+        """The :class:`BSDSRegionResult` of every image so far."""
+        if not self._rows:
+            raise ValueError("no image was added; call update() first")
+        ids, cnt, area, pri, voi, nseg, cnt_best, bnd = zip(*self._rows)
+        return collect_region_scores(
+            self.settings, list(ids), np.array(cnt), np.array(area), np.array(pri),
+            np.array(voi), np.array(nseg, np.int64), np.array(cnt_best),
+            np.stack(bnd) if self.boundary else None)
+
+
+def collect_region_scores(settings, image_ids, cnt, area, pri, voi, n_segments,
+                          cnt_best, boundary_counts=None):
+    """``collect_eval_reg`` (and ``collect_eval_bdry``): dataset figures from the
+    per-image, per-setting pieces.
+
+    Parameters
+    ----------
+    settings : list of dict
+    image_ids : list of str
+    cnt, area, pri, voi : ndarray, shape (n_images, n_settings)
+        Covering numerator (``sum area * best IoU``) and denominator, PRI and VoI.
+    n_segments : ndarray of int, shape (n_images, n_settings)
+    cnt_best : ndarray, shape (n_images,)
+        Covering numerator with each ground-truth region at its best setting.
+    boundary_counts : ndarray, shape (n_images, n_settings, 4), optional
+        Boundary counts ``(cntP, sumP, cntR, sumR)``; None: no boundary F.
 
     Returns
     -------
     BSDSRegionResult
-        Print it (or call ``.table()``) for the table; ``.to_dict()`` for JSON.
-
-    Notes
-    -----
-    The published BSDS500 figures (``../shared/data/README.md``) are on the *test*
-    split; ``val`` figures are close but not the same numbers.
-
-    Examples
-    --------
-    >>> from classicseg.metrics import bsds_region_benchmark
-    >>> from skimage.segmentation import felzenszwalb
-    >>> res = bsds_region_benchmark(
-    ...     lambda img, scale: felzenszwalb(img, scale=scale, min_size=50),
-    ...     {"scale": [100, 300]}, limit=2, boundary=False)  # doctest: +SKIP
-    >>> print(res)  # doctest: +SKIP
     """
-    settings = expand_sweep(param_sweep)
-    samples = _samples(images_dir, gt_dir, root, split, limit)
-    curve_fn = _boundary_fns()[0] if boundary else None
-    n_img, n_set = len(samples), len(settings)
-    cnt = np.zeros((n_img, n_set))
-    area = np.zeros((n_img, n_set))
-    pri = np.zeros((n_img, n_set))
-    voi = np.zeros((n_img, n_set))
-    nseg = np.zeros((n_img, n_set), np.int64)
-    cnt_best = np.zeros(n_img)
-    bcounts = []
-    t_seg = t_met = 0.0
-    ids = [i for i, _ in samples]
-    if progress:
-        from tqdm import tqdm
-        samples = tqdm(samples, desc="bsds", unit="img")
-    for i, (image_id, load) in enumerate(samples):
-        image, gts, bnds = load()
-        best = areas = None
-        segs = []
-        for t, setting in enumerate(settings):
-            t0 = time.perf_counter()
-            seg = np.asarray(segment_fn(image, **setting))
-            t1 = time.perf_counter()
-            if seg.shape != image.shape[:2]:
-                raise ValueError(f"segment_fn returned shape {seg.shape} for image "
-                                 f"{image_id} of shape {image.shape[:2]} "
-                                 f"(setting {_fmt(setting)})")
-            s = _image_scores(gts, seg)
-            cnt[i, t], area[i, t], pri[i, t], voi[i, t] = s.cnt_r, s.sum_r, s.pri, s.voi
-            nseg[i, t] = s.n_pred
-            areas = s.areas
-            best = s.best_iou if best is None else [np.maximum(a, b) for a, b
-                                                    in zip(best, s.best_iou)]
-            segs.append(seg)
-            t_seg += t1 - t0
-            t_met += time.perf_counter() - t1
-        cnt_best[i] = sum(float(np.dot(a, b)) for a, b in zip(areas, best))
-        if curve_fn is not None:
-            t0 = time.perf_counter()
-            curve, _ = curve_fn(bnds, segs)
-            bcounts.append(curve.counts)
-            t_met += time.perf_counter() - t0
-    return _collect(settings, ids, cnt, area, pri, voi, nseg, cnt_best, bcounts,
-                    t_seg, t_met)
-
-
-def _boundary_fns():
-    """The boundary module's (curve, ods/ois) functions -- the one plug-in point."""
-    from .boundary import boundary_ods_ois, boundary_pr_curve
-    return boundary_pr_curve, boundary_ods_ois
-
-
-def _collect(settings, ids, cnt, area, pri, voi, nseg, cnt_best, bcounts, t_seg, t_met):
-    """``collect_eval_reg`` (and ``collect_eval_bdry`` through the boundary module)."""
     def ratio(c, s):
         return np.divide(c, s, out=np.zeros_like(c, dtype=float), where=s > 0)
 
@@ -299,10 +251,15 @@ def _collect(settings, ids, cnt, area, pri, voi, nseg, cnt_best, bcounts, t_seg,
     cov_best = float(ratio(cnt_best.sum(), area[:, 0].sum()))
     pri_set, voi_set = pri.mean(0), voi.mean(0)
     t_pri, t_voi = int(np.argmax(pri_set)), int(np.argmin(voi_set))
-    bnd = _boundary_fns()[1](np.stack(bcounts)) if bcounts else None
+    bnd = None if boundary_counts is None else boundary_ods_ois(boundary_counts)
     return BSDSRegionResult(
-        settings, ids, float(cov_set[t_cov]), cov_ois, cov_best,
+        settings, image_ids, float(cov_set[t_cov]), cov_ois, cov_best,
         float(pri_set[t_pri]), float(pri.max(1).mean()),
         float(voi_set[t_voi]), float(voi.min(1).mean()),
         settings[t_cov], settings[t_pri], settings[t_voi], bnd,
-        cov_set, pri_set, voi_set, cov_img, pri, voi, nseg, t_seg, t_met)
+        cov_set, pri_set, voi_set, cov_img, pri, voi, n_segments)
+
+
+def format_setting(setting):
+    """``"n=100, c=10"`` for a setting (``"(defaults)"`` when it is empty)."""
+    return ", ".join(f"{k}={v}" for k, v in setting.items()) or "(defaults)"

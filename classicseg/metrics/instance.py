@@ -17,7 +17,8 @@ import numpy as np
 from .._numba import jit
 from .._validate import check_finite, check_label_map
 
-__all__ = ["CocoMaskAP", "CocoMetrics", "Instances", "coco_mask_ap"]
+__all__ = ["AREA_LABELS", "CocoMaskAP", "CocoMetrics", "Instances", "Runs", "STAT_NAMES",
+           "coco_mask_ap"]
 
 # pycocotools' Params.setDetParams, written the same way so the floats are identical.
 IOU_THRESHOLDS = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
@@ -101,9 +102,14 @@ class CocoMetrics:
     recall: np.ndarray
 
 
-class _Runs(NamedTuple):
+class Runs(NamedTuple):
     """Masks as foreground runs ``[starts[r], ends[r])`` of a linear pixel order;
-    mask ``i`` owns runs ``ptr[i]:ptr[i+1]``."""
+    mask ``i`` owns runs ``ptr[i]:ptr[i+1]`` and has ``area[i]`` pixels.
+
+    The input of :meth:`CocoMaskAP.update_runs`, for readers that decode masks
+    straight into runs (e.g. COCO RLE in :mod:`classicseg.evaluation.coco`).  All
+    masks of one image share one pixel order (any, e.g. COCO's column-major).
+    """
     ptr: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
@@ -159,9 +165,16 @@ class CocoMaskAP:
         if gt[0].shape != dt[0].shape:
             raise ValueError(f"y_true masks have image shape {gt[0].shape} but y_pred "
                              f"masks have {dt[0].shape}; they must match")
-        self._update_runs(*gt, *dt)
+        self.update_runs(*gt, *dt)
 
-    def _update_runs(self, g_runs, g_cls, g_crowd, g_area, d_runs, d_cls, d_score):
+    def update_runs(self, g_runs, g_cls, g_crowd, g_area, d_runs, d_cls, d_score):
+        """Add one image given as :class:`Runs`.
+
+        ``g_runs`` / ``d_runs``: ground-truth and predicted masks; ``g_cls``,
+        ``g_crowd``, ``g_area`` (int64, bool, float64 per ground-truth mask) and
+        ``d_cls``, ``d_score`` (int64, float64 per prediction).  No validation: this
+        is the entry point of readers that have already checked their input.
+        """
         if self.classes is not None:
             keep_g, keep_d = np.isin(g_cls, self.classes), np.isin(d_cls, self.classes)
         else:
@@ -373,7 +386,7 @@ def _runs_of_label_map(labels, n, name):
     if flat.dtype.itemsize > 4 or flat.dtype.kind == "b":
         flat = flat.astype(np.int32)
     ptr, starts, ends, area = _label_runs(flat, n)
-    return _Runs(ptr, starts, ends, area, labels.shape)
+    return Runs(ptr, starts, ends, area, labels.shape)
 
 
 def _runs_of_stack(stack, name):
@@ -389,7 +402,7 @@ def _runs_of_stack(stack, name):
         padded[:, :size] = flat
         flat = padded
     ptr, starts, ends, area = _stack_runs(flat, flat.view(np.uint64))
-    return _Runs(ptr, starts, ends, area, stack.shape[1:])
+    return Runs(ptr, starts, ends, area, stack.shape[1:])
 
 
 # --------------------------------------------------------------------- kernels

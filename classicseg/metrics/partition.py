@@ -118,8 +118,9 @@ def _best_iou(t):
     return best
 
 
-class _ImageScores(NamedTuple):
-    """Everything the BSDS region benchmark keeps per image and setting."""
+class ImageScores(NamedTuple):
+    """Everything the BSDS region benchmark keeps per image and setting
+    (the output of :func:`image_scores`, used by :mod:`classicseg.metrics.bsds`)."""
     cnt_r: float         # sum over all annotators' regions of area * best IoU
     sum_r: float         # total area of those regions
     best_iou: list       # per annotator: best IoU of each of its regions
@@ -129,13 +130,15 @@ class _ImageScores(NamedTuple):
     n_pred: int          # distinct labels in the segmentation
 
 
-def _image_scores(labels_true, labels_pred, ignore_index=None):
+def image_scores(labels_true, labels_pred, ignore_index=None):
+    """The per-image pieces of covering, PRI and VoI (:class:`ImageScores`): one
+    contingency table per annotator, the BSDS ``evaluation_reg_image``."""
     tables = _annotator_tables(labels_true, labels_pred, ignore_index)
     best = [_best_iou(t) for t in tables]
     areas = [t.sizes_b for t in tables]
     cnt = float(sum(np.dot(a, b) for a, b in zip(areas, best)))
     total = float(sum(t.n for t in tables))
-    return _ImageScores(cnt, total, best, areas,
+    return ImageScores(cnt, total, best, areas,
                         float(np.mean([_rand_index(t) for t in tables])),
                         float(np.mean([_voi(t) for t in tables])),
                         int(tables[0].labels_a.size))
@@ -176,7 +179,7 @@ def partition_metrics(labels_true, labels_pred, *, ignore_index=None):
     (0.5, 0.3333, 1.0)
     """
     _check_ignore(ignore_index)
-    s = _image_scores(labels_true, labels_pred, ignore_index)
+    s = image_scores(labels_true, labels_pred, ignore_index)
     return PartitionMetrics(_ratio(s.cnt_r, s.sum_r), s.pri, s.voi)
 
 
@@ -316,7 +319,7 @@ class PartitionAccumulator:
 
     def update(self, labels_true, labels_pred):
         """Add one image; return its own :class:`PartitionMetrics`."""
-        s = _image_scores(labels_true, labels_pred, self.ignore_index)
+        s = image_scores(labels_true, labels_pred, self.ignore_index)
         self.n_images += 1
         self._cnt += s.cnt_r
         self._area += s.sum_r

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._numba import jit
 from .._validate import check_array, check_label_map, check_positive, check_same_shape
-from ._contingency import _table, label_list, relabel
+from ._contingency import label_list, relabel, table_of
 
 
 class SuperpixelMetrics(NamedTuple):
@@ -275,7 +275,7 @@ def _pairs(labels_true, pred_idx, uniq, sizes):
         gt = check_label_map(gt, "labels_true")
         check_same_shape(gt, pred_idx, "labels_true", "labels_pred")
         gi, gu, gs = relabel(gt.ravel())
-        out.append((_table(pred_idx.ravel(), uniq, sizes, gi, gu, gs), gi))
+        out.append((table_of(pred_idx.ravel(), uniq, sizes, gi, gu, gs), gi))
     return out
 
 

@@ -1,0 +1,78 @@
+"""Score a folder of predicted class maps against a folder of ground-truth maps,
+paired by file stem (single-channel PNG, 8 or 16 bit, or ``.npy``, read with
+:func:`classicseg.io.read_labels`), with :class:`classicseg.metrics.ConfusionMatrix`.
+"""
+from pathlib import Path
+
+from ..io import read_labels
+from ..metrics.semantic import ConfusionMatrix
+from ._common import fmt_value
+
+__all__ = ["LABEL_EXTENSIONS", "evaluate_semantic_folders", "pair_by_stem",
+           "semantic_table"]
+
+LABEL_EXTENSIONS = (".png", ".npy")
+
+
+def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=None,
+                              absent="exclude"):
+    """Score every predicted class map in ``pred_dir`` against ``gt_dir``.
+
+    Files are paired by stem (``a.png`` with ``a.png`` or ``a.npy``).  Returns
+    ``(SemanticMetrics, number_of_images)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        A folder is missing, holds no label file, or a file has no partner.
+    """
+    pairs = pair_by_stem(pred_dir, gt_dir)
+    acc = ConfusionMatrix(num_classes, ignore_index=ignore_index, absent=absent)
+    for stem, pred_path, gt_path in pairs:
+        try:
+            acc.update(read_labels(gt_path), read_labels(pred_path))
+        except ValueError as exc:
+            raise ValueError(f"{stem}: {exc}") from None
+    return acc.compute(), len(pairs)
+
+
+def pair_by_stem(pred_dir, gt_dir):
+    """``[(stem, pred_path, gt_path)]`` sorted by stem; every file needs a partner."""
+    found = []
+    for name, folder in (("prediction", pred_dir), ("ground-truth", gt_dir)):
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{name} folder {folder} does not exist")
+        files = {p.stem: p for p in sorted(folder.iterdir())
+                 if p.suffix.lower() in LABEL_EXTENSIONS}
+        if not files:
+            raise FileNotFoundError(f"{name} folder {folder} holds no label maps "
+                                    f"({', '.join(LABEL_EXTENSIONS)})")
+        found.append(files)
+    preds, gts = found
+    for what, have, lack in (("ground truth", preds, gts), ("prediction", gts, preds)):
+        missing = sorted(set(have) - set(lack))
+        if missing:
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise FileNotFoundError(f"no {what} for {', '.join(missing[:5])}{more} "
+                                    "(files are paired by name without extension)")
+    return [(s, preds[s], gts[s]) for s in sorted(preds)]
+
+
+def semantic_table(metrics, class_names=None):
+    """Per-class IoU/accuracy/Dice and the summary, as a text table."""
+    k = metrics.iou.size
+    names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    width = max(5, *(len(n) for n in names))
+    lines = [f"{'class':<{width}}  {'IoU':>7}  {'acc':>7}  {'Dice':>7}  {'pixels':>12}"]
+    for i in range(k):
+        lines.append(f"{names[i]:<{width}}  {fmt_value(metrics.iou[i])}  "
+                     f"{fmt_value(metrics.recall[i])}  {fmt_value(metrics.dice[i])}  "
+                     f"{metrics.support[i]:>12d}")
+    lines.append("")
+    for label, value in (("pixel accuracy", metrics.pixel_accuracy),
+                         ("mean accuracy", metrics.mean_accuracy),
+                         ("mIoU", metrics.miou), ("fwIoU", metrics.fwiou),
+                         ("mean Dice", metrics.mean_dice)):
+        lines.append(f"{label:<15} {fmt_value(value)}")
+    return "\n".join(lines)
