@@ -187,7 +187,7 @@ def _parse_sweep(specs, segmenter):
 def _cmd_evaluate_bsds(args):
     import json
 
-    from .metrics.bsds import bsds_region_benchmark
+    from .evaluation import bsds_region_benchmark
     from .segmenters import default_channel_axis
 
     try:
