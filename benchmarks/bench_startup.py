@@ -24,10 +24,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 _RUN = """
-import json, time
+import json, sys, time
 t0, c0 = time.perf_counter(), time.process_time()
+image, call, breakdown = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1"
 compiled = {}
-if {breakdown}:
+if breakdown:
     from numba.core import event
 
     class Tops(event.Listener):
@@ -46,9 +47,9 @@ if {breakdown}:
     event.register("numba:compile", Tops())
 import classicseg
 t_import = time.perf_counter() - t0
-if {call}:
+if call:
     import cv2
-    img = cv2.imread({image!r})[..., ::-1]
+    img = cv2.imread(image)[..., ::-1]
     classicseg.slic(img, n=500)
 print(json.dumps(dict(wall=time.perf_counter() - t0, cpu=time.process_time() - c0,
                       import_s=t_import, compiled=compiled)))
@@ -56,10 +57,9 @@ print(json.dumps(dict(wall=time.perf_counter() - t0, cpu=time.process_time() - c
 
 
 def run(cache, image, *, call=True, breakdown=False):
-    code = _RUN.format(image=str(image), call=call, breakdown=breakdown)
     env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-    done = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                          capture_output=True, text=True)
+    argv = [sys.executable, "-c", _RUN, str(image), str(int(call)), str(int(breakdown))]
+    done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
