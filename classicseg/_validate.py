@@ -235,3 +235,16 @@ def check_same_shape(a, b, name_a, name_b):
     if a.shape != b.shape:
         raise ValueError(f"{name_a} has shape {a.shape} but {name_b} has shape "
                          f"{b.shape}; they must match")
+
+
+def check_optional_int(value, name):
+    """Return ``value`` as a Python int in the int64 range, or None; else raise
+    TypeError (not an integer) or ValueError (beyond int64)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int or None, got {value!r}")
+    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        raise ValueError(f"{name}={value} is outside the int64 range; expected a "
+                         "label value between -2**63 and 2**63 - 1")
+    return int(value)

@@ -59,7 +59,7 @@ def test_semantic_table_and_json(tmp_path, run):
     assert "e" in out and "      -" in out  # class 4 absent: shown as '-'
     data = json.loads(out_json.read_text())
     assert data["miou"] == pytest.approx(expected.miou)
-    assert data["iou"][4] is None
+    assert data["iou_per_class"][4] is None
     assert data["confusion"] == expected.confusion.tolist()
     assert data["num_images"] == 3 and data["absent"] == "exclude"
 

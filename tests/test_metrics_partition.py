@@ -2,6 +2,7 @@
 Rand error.  Hand-worked cases, a literal port of the benchmark's MATLAB logic, naive
 pair-counting references, and scikit-image where it overlaps."""
 import itertools
+from dataclasses import astuple
 
 import numpy as np
 import pytest
@@ -53,21 +54,21 @@ def test_hand_worked_two_annotators_pool_covering_and_average_pri_voi():
 
 
 def test_perfect_and_trivial_segmentations():
-    assert tuple(partition_metrics(GT_A, GT_A)) == (1.0, 1.0, 0.0)
+    assert astuple(partition_metrics(GT_A, GT_A)) == (1.0, 1.0, 0.0)
     one = np.ones_like(GT_A)
     m = partition_metrics(GT_A, one)
     # covering: each half has IoU 1/2; RI: 2*C(4,2) = 12 of 28 pairs agree; VoI: 1 bit
-    assert m == pytest.approx((0.5, 12 / 28, 1.0), abs=1e-15)
+    assert astuple(m) == pytest.approx((0.5, 12 / 28, 1.0), abs=1e-15)
     m = partition_metrics(one, one)
-    assert m == (1.0, 1.0, 0.0)
+    assert astuple(m) == (1.0, 1.0, 0.0)
 
 
 def test_labels_need_not_start_at_one_or_be_contiguous():
     ref = partition_metrics([GT_A, GT_B], SEG)
     moved = partition_metrics([GT_A * 1000 - 5000, GT_B - 7], SEG * 2**40)
-    assert moved == pytest.approx(ref, abs=1e-15)
-    assert partition_metrics(GT_A - 1, SEG - 1) == pytest.approx(
-        partition_metrics(GT_A, SEG), abs=1e-15)  # label 0 is an ordinary region
+    assert astuple(moved) == pytest.approx(astuple(ref), abs=1e-15)
+    assert astuple(partition_metrics(GT_A - 1, SEG - 3)) == pytest.approx(
+        astuple(partition_metrics(GT_A, SEG)), abs=1e-15)  # 0 in y_true: a region
 
 
 def matlab_port(seg, gts):
@@ -110,7 +111,7 @@ def test_equals_port_of_bsds_matlab_code(seed):
            for _ in range(rng.integers(1, 5))]
     seg = rng.integers(1, 9, shape)
     got = partition_metrics(gts, seg)
-    assert got == pytest.approx(matlab_port(seg, gts), abs=1e-12)
+    assert astuple(got) == pytest.approx(matlab_port(seg, gts), abs=1e-12)
 
 
 def naive_rand_index(a, b):
@@ -124,6 +125,7 @@ def test_rand_index_counts_agreeing_pairs():
     rng = np.random.default_rng(7)
     for _ in range(3):
         a, b = rng.integers(0, 4, (5, 6)), rng.integers(-2, 3, (5, 6))
+        b[b == 0] = 3   # 0 in y_pred is "no segment" (test_pred_zero_is_excluded)
         assert probabilistic_rand_index(a, b) == pytest.approx(naive_rand_index(a, b),
                                                                abs=1e-12)
 
@@ -145,15 +147,15 @@ def test_adapted_rand_error_equals_skimage(seed):
     rng = np.random.default_rng(seed)
     a = rng.integers(0, 2 + seed, (40, 30))
     b = np.kron(rng.integers(1, 9, (8, 6)), np.ones((5, 5), int))
-    ours = adapted_rand_error(a, b)
+    ours = adapted_rand_error(a, b, ignore_index=0)   # scikit-image's default
     err, sk_p, sk_r = sk_are(a, b)
     assert ours.error == pytest.approx(err, abs=1e-9)
     # scikit-image's precision and recall are exchanged (its issue #6485)
     assert ours.precision == pytest.approx(sk_r, abs=1e-9)
     assert ours.recall == pytest.approx(sk_p, abs=1e-9)
-    none = adapted_rand_error(a, b, ignore_index=None)
+    none = adapted_rand_error(a, b)                   # ours: ignore_index=None
     assert none.error == pytest.approx(sk_are(a, b, ignore_labels=())[0], abs=1e-9)
-    w = adapted_rand_error(a, b, alpha=0.3)
+    w = adapted_rand_error(a, b, ignore_index=0, alpha=0.3)
     assert w.error == pytest.approx(
         1 - 1 / (0.3 / w.precision + 0.7 / w.recall), abs=1e-12)
 
@@ -161,13 +163,13 @@ def test_adapted_rand_error_equals_skimage(seed):
 def test_adapted_rand_error_hand_worked():
     # truth [[1,2],[3,2]], prediction one region: S = 1+4+1-4 = 2, P = 16-4, T = 6-4
     are = adapted_rand_error(np.array([[1, 2], [3, 2]]), np.ones((2, 2), int))
-    assert are == pytest.approx((1 - 2 / 7, 2 / 12, 1.0), abs=1e-15)
+    assert astuple(are) == pytest.approx((1 - 2 / 7, 2 / 12, 1.0), abs=1e-15)
 
 
 def test_ignore_index_removes_truth_pixels():
     gt = np.array([[0, 0, 1, 1, 2, 2]])
     seg = np.array([[5, 6, 1, 1, 2, 2]])
-    assert tuple(partition_metrics(gt, seg, ignore_index=0)) == (1.0, 1.0, 0.0)
+    assert astuple(partition_metrics(gt, seg, ignore_index=0)) == (1.0, 1.0, 0.0)
     assert partition_metrics(gt, seg).covering < 1.0
 
 
@@ -176,38 +178,41 @@ def test_accumulator_pools_covering_by_area_and_averages_pri_voi():
     big = np.kron(GT_A, np.ones((2, 2), int))  # 32 px
     m1 = acc.update(big, np.ones_like(big))
     m2 = acc.update(GT_A, SEG)
-    r = acc.result()
+    r = acc.compute()
     assert acc.n_images == 2
     assert r.covering == pytest.approx((32 * m1.covering + 8 * m2.covering) / 40)
     assert r.pri == pytest.approx((m1.pri + m2.pri) / 2)
     assert r.voi == pytest.approx((m1.voi + m2.voi) / 2)
-    assert np.isnan(PartitionAccumulator().result().covering)
+    assert np.isnan(PartitionAccumulator().compute().covering)
 
 
 def test_edge_cases():
     single = np.array([[3]])
-    assert tuple(partition_metrics(single, single)) == (1.0, 1.0, 0.0)
+    assert astuple(partition_metrics(single, single)) == (1.0, 1.0, 0.0)
     allign = partition_metrics(np.zeros((2, 2), int), np.ones((2, 2), int), ignore_index=0)
-    assert all(np.isnan(v) for v in allign)  # every pixel ignored: undefined
-    assert np.isnan(adapted_rand_error(np.zeros((2, 2), int), np.ones((2, 2), int)).error)
+    assert all(np.isnan(v) for v in astuple(allign))  # every pixel ignored: undefined
+    assert np.isnan(adapted_rand_error(np.zeros((2, 2), int), np.ones((2, 2), int),
+                                       ignore_index=0).error)
     # 1-D and 3-D label arrays work: the metrics do not look at geometry
     assert partition_metrics(np.array([1, 1, 2]), np.array([4, 4, 4])).covering == \
         pytest.approx((2 * 2 / 3 + 1 / 3) / 3)
     vol = np.arange(24).reshape(2, 3, 4) // 6
-    assert partition_metrics(vol, vol) == (1.0, 1.0, 0.0)
+    assert astuple(partition_metrics(vol, vol)) == (1.0, 1.0, 0.0)
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="labels_true has shape"):
+    with pytest.raises(ValueError, match="y_true has shape"):
         partition_metrics(np.zeros((2, 3), int), np.zeros((3, 2), int))
-    with pytest.raises(ValueError, match="labels_true has shape"):
+    with pytest.raises(ValueError, match="y_true has shape"):
         partition_metrics([GT_A, np.zeros((3, 3), int)], SEG)
     with pytest.raises(ValueError, match="empty list"):
         partition_metrics([], SEG)
-    with pytest.raises(TypeError, match="labels_pred has float dtype"):
+    with pytest.raises(TypeError, match="y_pred has float dtype"):
         partition_metrics(GT_A, SEG.astype(float))
     with pytest.raises(TypeError, match="ignore_index must be an int"):
         partition_metrics(GT_A, SEG, ignore_index=0.5)
+    with pytest.raises(ValueError, match="ignore_index=.* outside the int64 range"):
+        partition_metrics(GT_A, SEG, ignore_index=2 ** 70)
     with pytest.raises(ValueError, match="alpha must be between 0 and 1"):
         adapted_rand_error(GT_A, SEG, alpha=2)
 
@@ -223,9 +228,36 @@ def test_inputs_not_modified():
 def test_bsds500_annotators_against_each_other():
     s = load_bsds500(DATA, "val", bsds500_ids(DATA, "val")[0])
     gts = s.segmentations
-    assert tuple(partition_metrics(gts[0], gts[0])) == (1.0, 1.0, 0.0)
+    assert astuple(partition_metrics(gts[0], gts[0])) == (1.0, 1.0, 0.0)
     m = partition_metrics(gts[1:], gts[0])
-    assert m == pytest.approx(matlab_port(gts[0], gts[1:]), abs=1e-9)
+    assert astuple(m) == pytest.approx(matlab_port(gts[0], gts[1:]), abs=1e-9)
     # human annotators agree far better than a trivial one-region segmentation
     trivial = partition_metrics(gts[1:], np.ones_like(gts[0]))
     assert m.covering > trivial.covering and m.voi < trivial.voi
+
+
+def test_pred_zero_is_excluded():
+    # 0 in y_pred is "no segment": those pixels are cut out of both maps
+    rng = np.random.default_rng(3)
+    gt = rng.integers(0, 4, (6, 7))
+    pred = rng.integers(0, 5, (6, 7))
+    keep = pred != 0
+    for f in (partition_metrics, adapted_rand_error):
+        assert f(gt, pred) == f(gt[keep], pred[keep])
+    assert np.isnan(partition_metrics(gt, np.zeros_like(gt)).covering)
+
+
+def test_accumulator_merge_equals_one_pass():
+    rng = np.random.default_rng(5)
+    pairs = [(rng.integers(1, 4, (6, 7)), rng.integers(1, 6, (6, 7))) for _ in range(5)]
+    one, a, b = (PartitionAccumulator(ignore_index=1) for _ in range(3))
+    for k, (t, p) in enumerate(pairs):
+        one.update(t, p)
+        (a if k < 2 else b).update(t, p)
+    assert a.merge(b).compute() == one.compute() and a.n_images == 5
+    a.reset()
+    assert a.n_images == 0 and np.isnan(a.compute().pri)
+    with pytest.raises(ValueError, match="ignore_index"):
+        a.merge(PartitionAccumulator())
+    with pytest.raises(TypeError, match="PartitionAccumulator"):
+        a.merge(object())

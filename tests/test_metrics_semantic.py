@@ -6,8 +6,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import metrics as skm
 
-from classicseg.metrics import (ConfusionMatrix, SemanticMetrics, confusion_matrix, dice,
-                                miou, pixel_accuracy, semantic_metrics)
+from classicseg.metrics import (ConfusionMatrix, SemanticMetrics, confusion_matrix,
+                                mean_dice, miou, pixel_accuracy, semantic_metrics)
 
 NAN = np.nan
 
@@ -21,10 +21,10 @@ def test_hand_worked_three_classes_and_one_absent():
     m = semantic_metrics(y_true, y_pred, 4)
     assert_array_equal(m.confusion, [[1, 1, 0, 0], [0, 2, 0, 0], [1, 0, 1, 0],
                                      [0, 0, 0, 0]])
-    assert_allclose(m.iou, [1 / 3, 2 / 3, 1 / 2, NAN])
-    assert_allclose(m.dice, [1 / 2, 4 / 5, 2 / 3, NAN])
-    assert_allclose(m.precision, [1 / 2, 2 / 3, 1, NAN])
-    assert_allclose(m.recall, [1 / 2, 1, 1 / 2, NAN])
+    assert_allclose(m.iou_per_class, [1 / 3, 2 / 3, 1 / 2, NAN])
+    assert_allclose(m.dice_per_class, [1 / 2, 4 / 5, 2 / 3, NAN])
+    assert_allclose(m.precision_per_class, [1 / 2, 2 / 3, 1, NAN])
+    assert_allclose(m.recall_per_class, [1 / 2, 1, 1 / 2, NAN])
     assert_array_equal(m.support, [2, 2, 2, 0])
     assert m.pixel_accuracy == pytest.approx(4 / 6)
     assert m.mean_accuracy == pytest.approx(2 / 3)
@@ -41,7 +41,7 @@ def test_absent_zero_counts_absent_classes_as_zero():
     y_true = np.array([0, 0, 1, 1, 2, 2])
     y_pred = np.array([0, 1, 1, 1, 0, 2])
     m = semantic_metrics(y_true, y_pred, 4, absent="zero")
-    assert_allclose(m.iou, [1 / 3, 2 / 3, 1 / 2, 0])
+    assert_allclose(m.iou_per_class, [1 / 3, 2 / 3, 1 / 2, 0])
     assert m.miou == pytest.approx(1.5 / 4)
     assert m.mean_accuracy == pytest.approx(2 / 4)
     assert m.fwiou == pytest.approx(0.5)  # weighted by support: unaffected
@@ -50,9 +50,9 @@ def test_absent_zero_counts_absent_classes_as_zero():
 def test_class_only_predicted_counts_with_zero_recall():
     # torchmetrics: a class predicted but not in the truth is "present" (fp > 0)
     m = semantic_metrics(np.array([0, 0]), np.array([0, 1]), 3)
-    assert_allclose(m.iou, [1 / 2, 0, NAN])
-    assert_allclose(m.recall, [1 / 2, 0, NAN])
-    assert_allclose(m.precision, [1, 0, NAN])
+    assert_allclose(m.iou_per_class, [1 / 2, 0, NAN])
+    assert_allclose(m.recall_per_class, [1 / 2, 0, NAN])
+    assert_allclose(m.precision_per_class, [1, 0, NAN])
     assert m.miou == pytest.approx(0.25)
     assert m.mean_accuracy == pytest.approx(0.25)
 
@@ -63,7 +63,7 @@ def test_ignore_index_outside_classes_skips_pixels():
     m = semantic_metrics(y_true, y_pred, 2, ignore_index=255)
     assert_array_equal(m.confusion, [[2, 0], [1, 1]])
     assert m.pixel_accuracy == pytest.approx(3 / 4)
-    assert_allclose(m.iou, [2 / 3, 1 / 2])
+    assert_allclose(m.iou_per_class, [2 / 3, 1 / 2])
 
 
 def test_ignore_index_inside_classes_is_left_out_of_means():
@@ -71,7 +71,7 @@ def test_ignore_index_inside_classes_is_left_out_of_means():
     m = semantic_metrics(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), 2,
                          ignore_index=0)
     assert_array_equal(m.confusion, [[0, 0], [1, 1]])
-    assert_allclose(m.iou, [NAN, 1 / 2])
+    assert_allclose(m.iou_per_class, [NAN, 1 / 2])
     assert m.miou == pytest.approx(0.5)
     assert m.micro_iou == pytest.approx(0.5)  # torchmetrics micro: 1 / (3 - 1)
     assert m.pixel_accuracy == pytest.approx(0.5)
@@ -83,7 +83,7 @@ def test_one_shot_helpers_agree_with_semantic_metrics():
     y_true = np.array([0, 0, 1, 1])
     y_pred = np.array([0, 1, 1, 1])
     assert miou(y_true, y_pred, 2) == pytest.approx((1 / 2 + 2 / 3) / 2)
-    assert dice(y_true, y_pred, 2) == pytest.approx((2 / 3 + 4 / 5) / 2)
+    assert mean_dice(y_true, y_pred, 2) == pytest.approx((2 / 3 + 4 / 5) / 2)
     assert pixel_accuracy(y_true, y_pred, 2) == 0.75
 
 
@@ -108,7 +108,7 @@ def test_against_sklearn_on_random_maps(seed):
                                                       average="macro", **kw))
     assert zero.miou == pytest.approx(skm.jaccard_score(t, p, labels=labels,
                                                         average="macro", **kw))
-    assert_allclose(zero.iou, skm.jaccard_score(t, p, labels=labels, average=None, **kw))
+    assert_allclose(zero.iou_per_class, skm.jaccard_score(t, p, labels=labels, average=None, **kw))
     assert ex.fwiou == pytest.approx(skm.jaccard_score(t, p, labels=present,
                                                        average="weighted", **kw))
     assert ex.micro_iou == pytest.approx(skm.jaccard_score(t, p, average="micro"))
@@ -171,7 +171,7 @@ def test_streaming_equals_one_shot_on_the_concatenation():
 def test_from_confusion_reuses_an_existing_matrix():
     m = SemanticMetrics.from_confusion(np.array([[3, 1], [0, 4]]))
     assert m.pixel_accuracy == pytest.approx(7 / 8)
-    assert_allclose(m.iou, [3 / 4, 4 / 5])
+    assert_allclose(m.iou_per_class, [3 / 4, 4 / 5])
     with pytest.raises(ValueError, match="square integer"):
         SemanticMetrics.from_confusion(np.ones((2, 3), int))
 
@@ -208,14 +208,14 @@ def test_all_pixels_ignored_gives_nan_aggregates():
                          ignore_index=255)
     assert m.confusion.sum() == 0
     assert np.isnan(m.pixel_accuracy) and np.isnan(m.miou) and np.isnan(m.fwiou)
-    assert np.all(np.isnan(m.iou))
+    assert np.all(np.isnan(m.iou_per_class))
 
 
 def test_empty_prediction_and_single_class():
     # prediction is all background: foreground IoU 0, background IoU 6/8
     y_true = np.array([0, 0, 0, 0, 0, 0, 1, 1])
     m = semantic_metrics(y_true, np.zeros(8, int), 2)
-    assert_allclose(m.iou, [6 / 8, 0])
+    assert_allclose(m.iou_per_class, [6 / 8, 0])
     m1 = semantic_metrics(np.zeros((3, 3), int), np.zeros((3, 3), int), 1)
     assert m1.miou == 1.0 and m1.pixel_accuracy == 1.0
 
@@ -224,8 +224,8 @@ def test_labels_not_starting_at_zero_and_not_contiguous():
     y_true = np.array([3, 3, 7, 7])
     y_pred = np.array([3, 7, 7, 7])
     m = semantic_metrics(y_true, y_pred, 8)
-    assert_allclose(m.iou[[3, 7]], [1 / 2, 2 / 3])
-    assert np.isnan(m.iou[[0, 1, 2, 4, 5, 6]]).all()
+    assert_allclose(m.iou_per_class[[3, 7]], [1 / 2, 2 / 3])
+    assert np.isnan(m.iou_per_class[[0, 1, 2, 4, 5, 6]]).all()
     assert m.miou == pytest.approx((1 / 2 + 2 / 3) / 2)
 
 
@@ -266,3 +266,58 @@ def test_float_labels_and_bad_arguments():
         semantic_metrics(np.zeros(3, int), np.zeros(3, int), 2, absent="nan")
     with pytest.raises(ValueError, match="y_true is empty"):
         confusion_matrix(np.zeros(0, int), np.zeros(0, int), 2)
+
+
+# --------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("k", [2 ** 15 + 1, 2 ** 32, 2 ** 33, 2 ** 62])
+def test_huge_num_classes_is_refused_naming_it(k):
+    with pytest.raises(ValueError, match="num_classes=.* too large"):
+        confusion_matrix(np.array([1]), np.array([0]), k)
+    with pytest.raises(ValueError, match="num_classes"):
+        ConfusionMatrix(k)
+
+
+def test_big_endian_labels_give_the_native_result():
+    t = np.array([0, 1, 1, 2], ">i4")
+    p = np.array([0, 1, 2, 2], ">i4")
+    ref = confusion_matrix(t.astype("<i4"), p.astype("<i4"), 3)
+    assert_array_equal(confusion_matrix(t, p, 3), ref)
+    assert semantic_metrics(t, p, 3).miou == miou(t.astype(int), p.astype(int), 3)
+    assert mean_dice(t, p, 3) == mean_dice(t.astype(int), p.astype(int), 3)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: confusion_matrix([0], [0], 2, ignore_index=2 ** 70), ValueError,
+     "ignore_index=.* outside the int64 range"),
+    (lambda: confusion_matrix([0], [0], 2, ignore_index=1.5), TypeError, "ignore_index"),
+    (lambda: confusion_matrix([0], [0], 0), ValueError, "num_classes"),
+    (lambda: confusion_matrix([0.5], [0], 2), TypeError, "y_true has float dtype"),
+    (lambda: confusion_matrix([0], [0, 1], 2), ValueError, "y_true has shape"),
+    (lambda: miou([0], [3], 2), ValueError, "y_pred holds label 3"),
+    (lambda: mean_dice([0], [0], 2, absent="x"), ValueError, "absent"),
+    (lambda: pixel_accuracy([], [], 2), ValueError, "y_true is empty"),
+    (lambda: SemanticMetrics.from_confusion(np.array([[-1, 0], [0, 1]])), ValueError,
+     "negative count"),
+    (lambda: SemanticMetrics.from_confusion(np.ones((2, 3), int)), ValueError,
+     "square integer matrix"),
+])
+def test_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_confusion_matrix_merge_equals_one_pass():
+    rng = np.random.default_rng(2)
+    pairs = [(rng.integers(0, 4, (5, 6)), rng.integers(0, 3, (5, 6))) for _ in range(5)]
+    one, a, b = (ConfusionMatrix(4, ignore_index=3) for _ in range(3))
+    for i, (t, p) in enumerate(pairs):
+        one.update(t, p)
+        (a if i < 3 else b).update(t, p)
+    assert a.merge(b).compute().to_dict() == one.compute().to_dict()
+    a.reset()
+    assert a.matrix.sum() == 0
+    with pytest.raises(ValueError, match="num_classes, ignore_index, absent"):
+        a.merge(ConfusionMatrix(4))
+    with pytest.raises(TypeError, match="ConfusionMatrix"):
+        a.merge(one.matrix)

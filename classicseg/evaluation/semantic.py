@@ -61,14 +61,15 @@ def pair_by_stem(pred_dir, gt_dir):
 
 def semantic_table(metrics, class_names=None):
     """Per-class IoU/accuracy/Dice and the summary, as a text table."""
-    k = metrics.iou.size
+    k = metrics.iou_per_class.size
     names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
     width = max(5, *(len(n) for n in names))
     lines = [f"{'class':<{width}}  {'IoU':>7}  {'acc':>7}  {'Dice':>7}  {'pixels':>12}"]
     for i in range(k):
-        lines.append(f"{names[i]:<{width}}  {fmt_value(metrics.iou[i])}  "
-                     f"{fmt_value(metrics.recall[i])}  {fmt_value(metrics.dice[i])}  "
-                     f"{metrics.support[i]:>12d}")
+        values = (metrics.iou_per_class[i], metrics.recall_per_class[i],
+                  metrics.dice_per_class[i])
+        lines.append(f"{names[i]:<{width}}  " + "  ".join(map(fmt_value, values))
+                     + f"  {metrics.support[i]:>12d}")
     lines.append("")
     for label, value in (("pixel accuracy", metrics.pixel_accuracy),
                          ("mean accuracy", metrics.mean_accuracy),

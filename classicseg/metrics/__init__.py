@@ -23,8 +23,8 @@ from .panoptic import (PanopticMetrics, PanopticQuality, id_to_rgb, panoptic_qua
 from .partition import (AdaptedRandError, PartitionAccumulator, PartitionMetrics,
                         adapted_rand_error, partition_metrics, probabilistic_rand_index,
                         segmentation_covering, variation_of_information)
-from .semantic import (ConfusionMatrix, SemanticMetrics, confusion_matrix, dice, miou,
-                       pixel_accuracy, semantic_metrics)
+from .semantic import (ConfusionMatrix, SemanticMetrics, confusion_matrix, mean_dice,
+                       miou, pixel_accuracy, semantic_metrics)
 from .superpixel import (SuperpixelMetrics, achievable_segmentation_accuracy,
                          boundary_recall, compactness, explained_variation,
                          superpixel_metrics, undersegmentation_error)
@@ -37,7 +37,7 @@ __all__ = [
     "SuperpixelMetrics", "achievable_segmentation_accuracy", "adapted_rand_error",
     "boundaries_from_labels", "boundary_ods_ois", "boundary_pr_curve", "boundary_prf",
     "boundary_recall", "coco_mask_ap", "compactness", "confusion_matrix", "contingency",
-    "dice", "explained_variation", "id_to_rgb", "miou", "panoptic_quality",
+    "explained_variation", "id_to_rgb", "mean_dice", "miou", "panoptic_quality",
     "partition_metrics", "pixel_accuracy", "probabilistic_rand_index", "rgb_to_id",
     "segmentation_covering", "semantic_metrics", "superpixel_metrics",
     "to_jsonable", "undersegmentation_error", "variation_of_information"]

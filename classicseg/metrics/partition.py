@@ -12,19 +12,31 @@ computes them, plus the adapted Rand error.
 Everything is computed from the sparse contingency table
 (:func:`~classicseg.metrics.contingency`): O(N + K) time and memory, no pixel pairs.
 
-Labels: any integer values; every value, 0 included, is one region (BSDS500 maps never
-contain 0, so this agrees with the benchmark on its data).  ``ignore_index`` removes
-the pixels of ``labels_true`` carrying that label from every count.
+Labels: any integer values.  In ``y_true`` every value, 0 included, is one region (as
+in the BSDS500 benchmark, whose maps never contain 0, and scikit-image's
+``variation_of_information``); ``ignore_index`` removes the pixels of ``y_true``
+carrying that label from every count (``ignore_index=0`` gives scikit-image's default
+for ``adapted_rand_error``).  In ``y_pred``, 0 means "no segment" (the library's label
+contract): those pixels are left out of every count, exactly as if they were cut out
+of both maps.  When no pixel is left, the metrics are NaN.
 """
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_label_map, check_same_shape
+from .._validate import check_label_map, check_optional_int, check_same_shape
 from ._contingency import label_list, relabel, table_with
+from ._result import Result
+
+__all__ = ["AdaptedRandError", "ImageScores", "PartitionAccumulator", "PartitionMetrics",
+           "adapted_rand_error", "image_scores", "partition_metrics",
+           "probabilistic_rand_index", "segmentation_covering",
+           "variation_of_information"]
 
 
-class PartitionMetrics(NamedTuple):
+@dataclass(frozen=True)
+class PartitionMetrics(Result):
     """Region metrics of one segmentation (or a dataset) against human annotations.
 
     Attributes
@@ -42,7 +54,8 @@ class PartitionMetrics(NamedTuple):
     voi: float
 
 
-class AdaptedRandError(NamedTuple):
+@dataclass(frozen=True)
+class AdaptedRandError(Result):
     """Adapted Rand error and the pair precision/recall it combines.
 
     Attributes
@@ -61,28 +74,25 @@ class AdaptedRandError(NamedTuple):
     recall: float
 
 
-def _annotator_tables(labels_true, labels_pred, ignore_index):
-    """Contingency tables (rows = ``labels_pred``, cols = one annotator) per annotator."""
-    pred = check_label_map(labels_pred, "labels_pred")
+def _annotator_tables(y_true, y_pred, ignore_index):
+    """Contingency tables (rows = ``y_pred``, cols = one annotator) per annotator."""
+    pred = check_label_map(y_pred, "y_pred")
     flat = pred.ravel()
+    labelled = flat != 0
+    if not labelled.all():
+        flat = flat[labelled]
     base = relabel(flat) if ignore_index is None else None
     tables = []
-    for gt in label_list(labels_true):
-        gt = check_label_map(gt, "labels_true")
-        check_same_shape(gt, pred, "labels_true", "labels_pred")
-        g = gt.ravel()
+    for gt in label_list(y_true):
+        gt = check_label_map(gt, "y_true")
+        check_same_shape(gt, pred, "y_true", "y_pred")
+        g = gt.ravel() if labelled.all() else gt.ravel()[labelled]
         if base is None:
             keep = g != ignore_index
             tables.append(table_with(*relabel(flat[keep]), g[keep]))
         else:
             tables.append(table_with(*base, g))
     return tables
-
-
-def _check_ignore(ignore_index):
-    if ignore_index is not None and (isinstance(ignore_index, bool)
-                                     or not isinstance(ignore_index, (int, np.integer))):
-        raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
 
 
 def _xlog2x_sum(x):
@@ -130,10 +140,10 @@ class ImageScores(NamedTuple):
     n_pred: int          # distinct labels in the segmentation
 
 
-def image_scores(labels_true, labels_pred, ignore_index=None):
+def image_scores(y_true, y_pred, ignore_index=None):
     """The per-image pieces of covering, PRI and VoI (:class:`ImageScores`): one
     contingency table per annotator, the BSDS ``evaluation_reg_image``."""
-    tables = _annotator_tables(labels_true, labels_pred, ignore_index)
+    tables = _annotator_tables(y_true, y_pred, ignore_index)
     best = [_best_iou(t) for t in tables]
     areas = [t.sizes_b for t in tables]
     cnt = float(sum(np.dot(a, b) for a, b in zip(areas, best)))
@@ -148,7 +158,7 @@ def _ratio(cnt, total):
     return cnt / total if total > 0 else float("nan")
 
 
-def partition_metrics(labels_true, labels_pred, *, ignore_index=None):
+def partition_metrics(y_true, y_pred, *, ignore_index=None):
     """Covering, PRI and VoI of a segmentation against one or several annotations.
 
     One pass per annotator over the shared contingency table; this is what the BSDS500
@@ -156,12 +166,12 @@ def partition_metrics(labels_true, labels_pred, *, ignore_index=None):
 
     Parameters
     ----------
-    labels_true : array of int, or list of them
+    y_true : array of int, or list of them
         Ground-truth segmentation(s), e.g. the BSDS500 annotators of one image.
-    labels_pred : array of int
+    y_pred : array of int
         The segmentation, same shape.
     ignore_index : int, optional
-        Pixels labelled so in ``labels_true`` are left out of every count.
+        Pixels labelled so in ``y_true`` are left out of every count.
 
     Returns
     -------
@@ -178,13 +188,12 @@ def partition_metrics(labels_true, labels_pred, *, ignore_index=None):
     >>> m.covering, round(m.pri, 4), m.voi   # cover: 2*(2/4) / 4; RI: 2 of 6 pairs
     (0.5, 0.3333, 1.0)
     """
-    _check_ignore(ignore_index)
-    s = image_scores(labels_true, labels_pred, ignore_index)
+    s = image_scores(y_true, y_pred, check_optional_int(ignore_index, "ignore_index"))
     return PartitionMetrics(_ratio(s.cnt_r, s.sum_r), s.pri, s.voi)
 
 
-def segmentation_covering(labels_true, labels_pred, *, ignore_index=None):
-    """Segmentation Covering of the ground truth by ``labels_pred`` (BSDS500).
+def segmentation_covering(y_true, y_pred, *, ignore_index=None):
+    """Segmentation Covering of the ground truth by ``y_pred`` (BSDS500).
 
     ``C = 1/N sum_G |G| max_S |G & S| / |G | S|``; with several annotators, all their
     regions are pooled and weighted by area (``N`` becomes the total area), as the
@@ -198,10 +207,10 @@ def segmentation_covering(labels_true, labels_pred, *, ignore_index=None):
     >>> segmentation_covering(gt, np.array([[1, 1, 2, 2]]))  # (3 * 2/3 + 1 * 1/2) / 4
     0.625
     """
-    return partition_metrics(labels_true, labels_pred, ignore_index=ignore_index).covering
+    return partition_metrics(y_true, y_pred, ignore_index=ignore_index).covering
 
 
-def probabilistic_rand_index(labels_true, labels_pred, *, ignore_index=None):
+def probabilistic_rand_index(y_true, y_pred, *, ignore_index=None):
     """Probabilistic Rand Index: the Rand index against each annotator, averaged.
 
     The Rand index is the share of pixel pairs on which the two partitions agree
@@ -216,14 +225,14 @@ def probabilistic_rand_index(labels_true, labels_pred, *, ignore_index=None):
     >>> probabilistic_rand_index([gt, gt], np.array([[1, 1, 2, 3]]))  # 5 of 6 pairs
     0.8333333333333334
     """
-    return partition_metrics(labels_true, labels_pred, ignore_index=ignore_index).pri
+    return partition_metrics(y_true, y_pred, ignore_index=ignore_index).pri
 
 
-def variation_of_information(labels_true, labels_pred, *, ignore_index=None):
+def variation_of_information(y_true, y_pred, *, ignore_index=None):
     """Variation of Information in bits, ``H(true|pred) + H(pred|true)``, averaged over
     annotators.
 
-    Equal to ``skimage.metrics.variation_of_information(labels_true, labels_pred,
+    Equal to ``skimage.metrics.variation_of_information(y_true, y_pred,
     ignore_labels=[ignore_index]).sum()`` (which also uses base-2 logarithms).
 
     Examples
@@ -233,10 +242,10 @@ def variation_of_information(labels_true, labels_pred, *, ignore_index=None):
     >>> variation_of_information(np.array([[1, 1, 2, 2]]), np.array([[1, 1, 1, 1]]))
     1.0
     """
-    return partition_metrics(labels_true, labels_pred, ignore_index=ignore_index).voi
+    return partition_metrics(y_true, y_pred, ignore_index=ignore_index).voi
 
 
-def adapted_rand_error(labels_true, labels_pred, *, ignore_index=0, alpha=0.5):
+def adapted_rand_error(y_true, y_pred, *, ignore_index=None, alpha=0.5):
     """Adapted Rand error (SNEMI3D), averaged over annotators when given several.
 
     ``error = 1 - S / (alpha * P + (1 - alpha) * T)`` with ``S = sum n_ij^2 - N``,
@@ -245,11 +254,12 @@ def adapted_rand_error(labels_true, labels_pred, *, ignore_index=0, alpha=0.5):
 
     Parameters
     ----------
-    labels_true, labels_pred : arrays of int
-        ``labels_true`` may be a list of annotations.
+    y_true, y_pred : arrays of int
+        ``y_true`` may be a list of annotations.
     ignore_index : int or None, optional
-        Label of ``labels_true`` left out (default 0, the background of the SNEMI3D
-        definition and scikit-image's default).
+        Label of ``y_true`` left out (default None, as every classicseg metric).
+        Pass ``ignore_index=0`` for the SNEMI3D definition and scikit-image's
+        default (``ignore_labels=(0,)``).
     alpha : float, optional
         Weight of precision in the F-score (default 0.5: harmonic mean).
 
@@ -260,7 +270,8 @@ def adapted_rand_error(labels_true, labels_pred, *, ignore_index=0, alpha=0.5):
 
     Notes
     -----
-    ``error`` equals :func:`skimage.metrics.adapted_rand_error`'s first value.  Its
+    With ``ignore_index=0``, ``error`` equals
+    :func:`skimage.metrics.adapted_rand_error`'s first value.  Its
     precision and recall are exchanged (scikit-image issue #6485, open): scikit-image
     divides by the *true* segment sizes for "precision"; here precision refers to the
     pairs the prediction groups together.  With ``alpha != 0.5`` scikit-image weights
@@ -274,11 +285,11 @@ def adapted_rand_error(labels_true, labels_pred, *, ignore_index=0, alpha=0.5):
     >>> round(are.error, 4), round(are.precision, 4), are.recall  # merged: recall 1
     (0.7143, 0.1667, 1.0)
     """
-    _check_ignore(ignore_index)
+    ignore_index = check_optional_int(ignore_index, "ignore_index")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
     rows = []
-    for t in _annotator_tables(labels_true, labels_pred, ignore_index):
+    for t in _annotator_tables(y_true, y_pred, ignore_index):
         s = float(np.dot(t.counts, t.counts) - t.n)
         p = float(np.dot(t.sizes_a, t.sizes_a) - t.n)
         r = float(np.dot(t.sizes_b, t.sizes_b) - t.n)
@@ -307,28 +318,43 @@ class PartitionAccumulator:
     >>> gt = np.array([[1, 1, 2, 2]])
     >>> _ = acc.update(gt, gt)                           # perfect
     >>> _ = acc.update(gt, np.array([[1, 1, 1, 1]]))     # covering 0.5
-    >>> acc.result().covering, acc.n_images
+    >>> acc.compute().covering, acc.n_images
     (0.75, 2)
     """
 
     def __init__(self, *, ignore_index=None):
-        _check_ignore(ignore_index)
-        self.ignore_index = ignore_index
-        self.n_images = 0
-        self._cnt = self._area = self._pri = self._voi = 0.0
+        self.ignore_index = check_optional_int(ignore_index, "ignore_index")
+        self.reset()
 
-    def update(self, labels_true, labels_pred):
+    def reset(self):
+        """Forget every image."""
+        self._rows = []   # per image: covering numerator and area, PRI, VoI
+
+    def update(self, y_true, y_pred):
         """Add one image; return its own :class:`PartitionMetrics`."""
-        s = image_scores(labels_true, labels_pred, self.ignore_index)
-        self.n_images += 1
-        self._cnt += s.cnt_r
-        self._area += s.sum_r
-        self._pri += s.pri
-        self._voi += s.voi
+        s = image_scores(y_true, y_pred, self.ignore_index)
+        self._rows.append((s.cnt_r, s.sum_r, s.pri, s.voi))
         return PartitionMetrics(_ratio(s.cnt_r, s.sum_r), s.pri, s.voi)
 
-    def result(self):
+    def merge(self, other):
+        """Add the images of another accumulator (same ``ignore_index``); returns
+        ``self``."""
+        if not isinstance(other, PartitionAccumulator):
+            raise TypeError(f"other must be a PartitionAccumulator, got "
+                            f"{type(other).__name__}")
+        if other.ignore_index != self.ignore_index:
+            raise ValueError(f"other has ignore_index={other.ignore_index} but this one "
+                             f"has {self.ignore_index}; they must match")
+        self._rows.extend(other._rows)
+        return self
+
+    @property
+    def n_images(self):
+        """Number of images added so far."""
+        return len(self._rows)
+
+    def compute(self):
         """The dataset's :class:`PartitionMetrics` so far (NaN before any update)."""
+        cnt, area, pri, voi = np.array(self._rows).reshape(-1, 4).sum(axis=0).tolist()
         n = self.n_images
-        return PartitionMetrics(_ratio(self._cnt, self._area), _ratio(self._pri, n),
-                                _ratio(self._voi, n))
+        return PartitionMetrics(_ratio(cnt, area), _ratio(pri, n), _ratio(voi, n))

@@ -12,16 +12,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._numba import jit, prange
-from .._validate import check_label_map, check_positive, check_same_shape
+from .._validate import (check_label_map, check_optional_int, check_positive,
+                         check_same_shape)
+from ._result import Result
 
-__all__ = ["ConfusionMatrix", "SemanticMetrics", "confusion_matrix", "dice", "miou",
-           "pixel_accuracy", "semantic_metrics"]
+__all__ = ["ConfusionMatrix", "MAX_CLASSES", "SemanticMetrics", "confusion_matrix",
+           "mean_dice", "miou", "pixel_accuracy", "semantic_metrics"]
 
 ABSENT = ("exclude", "zero")
+MAX_CLASSES = 2 ** 15   # a K x K int64 table of 8 GiB
 
 
 @dataclass(frozen=True)
-class SemanticMetrics:
+class SemanticMetrics(Result):
     """Semantic segmentation scores derived from one confusion matrix.
 
     Per-class arrays have one entry per class ``0..K-1``.  A class *absent* from both
@@ -39,7 +42,8 @@ class SemanticMetrics:
     confusion : ndarray of int64, shape (K, K)
         ``confusion[i, j]`` = pixels of true class ``i`` predicted as ``j``; pixels
         whose ground truth is ``ignore_index`` are not counted.
-    iou, dice, precision, recall : ndarray of float64, shape (K,)
+    iou_per_class, dice_per_class, precision_per_class, recall_per_class : \
+            ndarray of float64, shape (K,)
         Per class: ``tp / (tp + fp + fn)``, ``2 tp / (2 tp + fp + fn)`` (= F1),
         ``tp / (tp + fp)``, ``tp / (tp + fn)`` (= class accuracy).
     support : ndarray of int64, shape (K,)
@@ -47,11 +51,12 @@ class SemanticMetrics:
     pixel_accuracy : float
         Correct pixels / counted pixels (global accuracy; equals micro recall).
     mean_accuracy : float
-        Mean class accuracy: the macro mean of ``recall``.
+        Mean class accuracy: the macro mean of ``recall_per_class``.
     miou, mean_dice, mean_precision : float
-        Macro means of ``iou``, ``dice`` and ``precision`` (NaN entries skipped).
+        Macro means of ``iou_per_class``, ``dice_per_class`` and
+        ``precision_per_class`` (NaN entries skipped).
     fwiou : float
-        Frequency-weighted IoU: ``sum(support * iou) / sum(support)``
+        Frequency-weighted IoU: ``sum(support * iou_per_class) / sum(support)``
         (torchmetrics ``average="weighted"``).
     micro_iou, micro_dice, micro_precision : float
         The same ratios on ``tp``, ``fp``, ``fn`` summed over the counted classes.
@@ -59,10 +64,10 @@ class SemanticMetrics:
     Aggregates are NaN when no pixel is counted (everything ignored).
     """
     confusion: np.ndarray
-    iou: np.ndarray
-    dice: np.ndarray
-    precision: np.ndarray
-    recall: np.ndarray
+    iou_per_class: np.ndarray
+    dice_per_class: np.ndarray
+    precision_per_class: np.ndarray
+    recall_per_class: np.ndarray
     support: np.ndarray
     pixel_accuracy: float
     mean_accuracy: float
@@ -85,6 +90,10 @@ class SemanticMetrics:
         if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.dtype.kind not in "iu":
             raise ValueError("confusion must be a square integer matrix, got shape "
                              f"{cm.shape} and dtype {cm.dtype}")
+        if cm.size and cm.min() < 0:
+            raise ValueError(f"confusion holds a negative count ({cm.min()}); entries "
+                             "are pixel counts and must be >= 0")
+        ignore_index = check_optional_int(ignore_index, "ignore_index")
         absent = _check_absent(absent)
         cm = cm.astype(np.int64)
         k = cm.shape[0]
@@ -111,8 +120,8 @@ class SemanticMetrics:
         total = support.sum()
         stp, sfp, sfn = tp[counted].sum(), fp[counted].sum(), fn[counted].sum()
         return cls(
-            confusion=cm, iou=iou, dice=dice, precision=precision, recall=recall,
-            support=support,
+            confusion=cm, iou_per_class=iou, dice_per_class=dice,
+            precision_per_class=precision, recall_per_class=recall, support=support,
             pixel_accuracy=_ratio(tp.sum(), total),
             mean_accuracy=_nanmean(recall), miou=_nanmean(iou),
             mean_dice=_nanmean(dice), mean_precision=_nanmean(precision),
@@ -151,8 +160,8 @@ class ConfusionMatrix:
     """
 
     def __init__(self, num_classes, *, ignore_index=None, absent="exclude"):
-        self.num_classes = check_positive(num_classes, "num_classes", integer=True)
-        self.ignore_index = _check_ignore_index(ignore_index)
+        self.num_classes = _check_num_classes(num_classes)
+        self.ignore_index = check_optional_int(ignore_index, "ignore_index")
         self.absent = _check_absent(absent)
         self.reset()
 
@@ -164,6 +173,19 @@ class ConfusionMatrix:
         """Count one more pair of label maps (any equal shape)."""
         self.matrix += confusion_matrix(y_true, y_pred, self.num_classes,
                                         ignore_index=self.ignore_index)
+
+    def merge(self, other):
+        """Add the counts of another ``ConfusionMatrix`` with the same settings
+        (e.g. from another worker); returns ``self``."""
+        if not isinstance(other, ConfusionMatrix):
+            raise TypeError(f"other must be a ConfusionMatrix, got {type(other).__name__}")
+        mine = (self.num_classes, self.ignore_index, self.absent)
+        theirs = (other.num_classes, other.ignore_index, other.absent)
+        if mine != theirs:
+            raise ValueError(f"other has (num_classes, ignore_index, absent) = {theirs} "
+                             f"but this one has {mine}; they must match")
+        self.matrix += other.matrix
+        return self
 
     def compute(self):
         """The :class:`SemanticMetrics` of everything counted so far."""
@@ -180,7 +202,8 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None):
         Ground-truth and predicted class maps of the same shape (any dimensionality,
         any integer or bool dtype).  Classes are ``0..num_classes-1``.
     num_classes : int
-        Number of classes ``K``.
+        Number of classes ``K``, at most :data:`MAX_CLASSES` (32768: the table is
+        ``K * K`` int64 counts).
     ignore_index : int, optional
         Ground-truth value whose pixels are skipped.
 
@@ -194,7 +217,7 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None):
     TypeError
         Float (or other non-integer) label maps.
     ValueError
-        Shapes differ, or a counted pixel holds a label outside ``0..K-1`` (negative,
+        ``num_classes`` above :data:`MAX_CLASSES`, shapes differ, or a counted pixel holds a label outside ``0..K-1`` (negative,
         or ``>= num_classes``) that is not ``ignore_index``.
 
     Notes
@@ -211,8 +234,8 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None):
     >>> confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3).tolist()
     [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     """
-    k = check_positive(num_classes, "num_classes", integer=True)
-    ignore = _check_ignore_index(ignore_index)
+    k = _check_num_classes(num_classes)
+    ignore = check_optional_int(ignore_index, "ignore_index")
     t = check_label_map(y_true, "y_true")
     p = check_label_map(y_pred, "y_pred")
     check_same_shape(t, p, "y_true", "y_pred")
@@ -237,7 +260,7 @@ def semantic_metrics(y_true, y_pred, num_classes, *, ignore_index=None,
     >>> import numpy as np
     >>> from classicseg.metrics import semantic_metrics
     >>> m = semantic_metrics(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 3)
-    >>> m.iou.tolist()  # class 2 is absent from both: excluded
+    >>> m.iou_per_class.tolist()  # class 2 is absent from both: excluded
     [0.5, 0.6666666666666666, nan]
     >>> round(m.miou, 4), m.pixel_accuracy
     (0.5833, 0.75)
@@ -264,14 +287,15 @@ def miou(y_true, y_pred, num_classes, *, ignore_index=None, absent="exclude"):
                             absent=absent).miou
 
 
-def dice(y_true, y_pred, num_classes, *, ignore_index=None, absent="exclude"):
-    """Mean Dice coefficient (= macro F1); see :func:`semantic_metrics`.
+def mean_dice(y_true, y_pred, num_classes, *, ignore_index=None, absent="exclude"):
+    """Mean Dice coefficient (= macro F1); see :func:`semantic_metrics`
+    (``dice_per_class`` for the per-class values).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from classicseg.metrics import dice
-    >>> dice(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 2)
+    >>> from classicseg.metrics import mean_dice
+    >>> mean_dice(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 2)
     0.7333333333333334
     """
     return semantic_metrics(y_true, y_pred, num_classes, ignore_index=ignore_index,
@@ -301,12 +325,12 @@ def _check_absent(absent):
     return absent
 
 
-def _check_ignore_index(ignore_index):
-    if ignore_index is None:
-        return None
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-        raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
-    return int(ignore_index)
+def _check_num_classes(num_classes):
+    k = check_positive(num_classes, "num_classes", integer=True)
+    if k > MAX_CLASSES:
+        raise ValueError(f"num_classes={k} is too large: the confusion matrix would "
+                         f"hold {k}**2 int64 counts; expected at most {MAX_CLASSES}")
+    return k
 
 
 def _flat_labels(arr):
