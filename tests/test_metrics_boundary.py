@@ -1,4 +1,6 @@
 """Boundary P/R/F as the BSDS500 benchmark computes them (correspondPixels + pooling)."""
+from dataclasses import astuple
+
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
@@ -26,14 +28,14 @@ def test_shift_within_tolerance_is_perfect():
     gt = np.zeros((20, 30), bool)
     gt[:, 10] = True
     pred = np.roll(gt, 1, axis=1)
-    r = boundary_prf(gt, pred, tolerance=2)
+    r = boundary_prf(gt, pred, max_dist=2)
     assert r == BoundaryPRF(1.0, 1.0, 1.0, 20, 20, 20, 20)
 
 
 def test_two_predictions_compete_for_one_truth_pixel():
     gt = points((9, 9), (4, 4))
     pred = points((9, 9), (4, 3), (4, 5))     # both 1 px away, only one can match
-    r = boundary_prf(gt, pred, tolerance=1.5, thin=False)
+    r = boundary_prf(gt, pred, max_dist=1.5, thin=False)
     assert (r.cntP, r.sumP, r.cntR, r.sumR) == (1, 2, 1, 1)
     assert (r.precision, r.recall) == (0.5, 1.0)
     assert r.f == pytest.approx(2 * 0.5 / 1.5)
@@ -42,15 +44,15 @@ def test_two_predictions_compete_for_one_truth_pixel():
 def test_beyond_tolerance_is_unmatched():
     gt = points((9, 9), (4, 1))
     pred = points((9, 9), (4, 5))             # 4 px apart
-    r = boundary_prf(gt, pred, tolerance=3, thin=False)
+    r = boundary_prf(gt, pred, max_dist=3, thin=False)
     assert r == BoundaryPRF(0.0, 0.0, 0.0, 0, 1, 0, 1)
 
 
 def test_tolerance_is_inclusive_euclidean():
     gt = points((12, 12), (0, 0))
     pred = points((12, 12), (3, 4))           # distance exactly 5
-    assert boundary_prf(gt, pred, tolerance=5).f == 1.0
-    assert boundary_prf(gt, pred, tolerance=4.99).f == 0.0
+    assert boundary_prf(gt, pred, max_dist=5).f == 1.0
+    assert boundary_prf(gt, pred, max_dist=4.99).f == 0.0
 
 
 def test_tolerance_below_one_is_a_fraction_of_the_diagonal():
@@ -70,7 +72,7 @@ def test_matching_maximises_the_number_of_pairs():
     # strand pred 3; the optimum pairs 1-0 and 3-2.
     gt = points((1, 5), (0, 0), (0, 2))
     pred = points((1, 5), (0, 1), (0, 3))
-    r = boundary_prf(gt, pred, tolerance=1, thin=False)
+    r = boundary_prf(gt, pred, max_dist=1, thin=False)
     assert (r.cntP, r.cntR) == (2, 2)
 
 
@@ -79,8 +81,8 @@ def test_one_to_one_differs_from_distance_approximation():
     gt[:, 4] = True
     pred = gt.copy()
     pred[:, 5] = True                          # a doubled line
-    exact = boundary_prf(gt, pred, tolerance=2, thin=False)
-    approx = boundary_prf(gt, pred, tolerance=2, thin=False, method="distance")
+    exact = boundary_prf(gt, pred, max_dist=2, thin=False)
+    approx = boundary_prf(gt, pred, max_dist=2, thin=False, method="distance")
     assert (exact.cntP, exact.sumP, exact.precision) == (10, 20, 0.5)
     assert (approx.cntP, approx.sumP, approx.precision) == (20, 20, 1.0)
     assert exact.recall == approx.recall == 1.0
@@ -91,10 +93,10 @@ def test_thinning_the_prediction_by_default():
     gt[:, 5] = True
     pred = np.zeros_like(gt)
     pred[:, 4:7] = True        # a 3 px thick band thins to column 5, rows 1..8
-    r = boundary_prf(gt, pred, tolerance=1)
+    r = boundary_prf(gt, pred, max_dist=1)
     # 8 machine pixels can match only 8 of the 10 human pixels (one to one)
     assert (r.cntP, r.sumP, r.cntR, r.sumR) == (8, 8, 8, 10)
-    assert boundary_prf(gt, pred, tolerance=1, thin=False).sumP == 30
+    assert boundary_prf(gt, pred, max_dist=1, thin=False).sumP == 30
 
 
 # --- several annotators, pooled as evaluation_bdry_image does ---------------------
@@ -105,15 +107,15 @@ def test_annotators_pool_recall_and_or_precision():
     gt2 = np.zeros((10, 10), bool)
     gt2[:, 8] = True
     pred = gt1 | gt2
-    r = boundary_prf([gt1, gt2], pred, tolerance=1)
+    r = boundary_prf([gt1, gt2], pred, max_dist=1)
     # every machine pixel matches one annotator or the other: precision 1, not 1/2;
     # recall counts each annotator's pixels: 10 + 10 of 20
     assert r == BoundaryPRF(1.0, 1.0, 1.0, 20, 20, 20, 20)
-    r = boundary_prf([gt1, gt2], gt1, tolerance=1)
+    r = boundary_prf([gt1, gt2], gt1, max_dist=1)
     assert (r.cntP, r.sumP, r.cntR, r.sumR) == (10, 10, 10, 20)
     assert (r.precision, r.recall) == (1.0, 0.5)
     # a (K, H, W) stack is the same as a list
-    assert boundary_prf(np.stack([gt1, gt2]), gt1, tolerance=1) == r
+    assert boundary_prf(np.stack([gt1, gt2]), gt1, max_dist=1) == r
 
 
 # --- label maps -------------------------------------------------------------------
@@ -138,10 +140,10 @@ def test_label_map_prediction_and_truth():
     labels[:, 6:] = 2
     bmap = boundaries_from_labels(labels)
     assert bmap[:, 5].all() and bmap.sum() == 12
-    assert boundary_prf(bmap, labels, tolerance=1) == BoundaryPRF(1.0, 1.0, 1.0, 12, 12,
+    assert boundary_prf(bmap, labels, max_dist=1) == BoundaryPRF(1.0, 1.0, 1.0, 12, 12,
                                                                   12, 12)
     # label maps as ground truth too, and label values do not matter
-    assert boundary_prf(labels + 7, labels, tolerance=1).f == 1.0
+    assert boundary_prf(labels + 7, labels, max_dist=1).f == 1.0
 
 
 # --- against a brute-force minimum-cost assignment ---------------------------------
@@ -212,11 +214,11 @@ def test_properties_on_random_maps():
     for _ in range(30):
         a = rng.random((25, 30)) < 0.15
         b = rng.random((25, 30)) < 0.15
-        ab = boundary_prf(a, b, tolerance=2.5, thin=False)
-        ba = boundary_prf(b, a, tolerance=2.5, thin=False)
+        ab = boundary_prf(a, b, max_dist=2.5, thin=False)
+        ba = boundary_prf(b, a, max_dist=2.5, thin=False)
         # the number of matched pairs is symmetric
         assert ab.cntR == ab.cntP == ba.cntP == ba.cntR
-        approx = boundary_prf(a, b, tolerance=2.5, thin=False, method="distance")
+        approx = boundary_prf(a, b, max_dist=2.5, thin=False, method="distance")
         assert approx.cntP >= ab.cntP and approx.cntR >= ab.cntR
 
 
@@ -309,7 +311,7 @@ def test_ods_ois_pool_counts_over_images():
     # image 1 is best at setting 1 (F .615 vs .436), image 2 at setting 2 (.327 vs .75)
     assert b.ois_precision == pytest.approx(13 / 15) and b.ois_recall == 0.55
     curves = [BoundaryPRF.from_counts(*c.T) for c in counts]
-    assert boundary_ods_ois(curves)[:8] == pytest.approx(b[:8])
+    assert astuple(boundary_ods_ois(curves))[:8] == pytest.approx(astuple(b)[:8])
     with pytest.raises(ValueError, match="thresholds has 3 entries"):
         boundary_ods_ois(counts, thresholds=[1, 2, 3])
 
@@ -319,7 +321,7 @@ def test_accumulator_pools_counts_not_scores():
     gt[:, 10] = True
     half = np.zeros((20, 20), bool)
     half[:10, 10] = True
-    acc = BoundaryAccumulator(tolerance=1)
+    acc = BoundaryAccumulator(max_dist=1)
     assert acc.update(gt, gt).f == 1.0
     assert acc.update(gt, half).recall == 0.5
     acc.add_counts(0, 0, 0, 20)                   # an image where nothing was found
@@ -372,3 +374,52 @@ def test_human_annotators_agree_at_f_about_080():
         for k in range(len(b)):
             acc.update(b[:k] + b[k + 1:], b[k])
     assert 0.78 < acc.compute().f < 0.86
+
+
+# --------------------------------------------------------------------- bad input
+
+def test_tolerance_and_max_dist_are_different_units():
+    gt = np.zeros((20, 20), bool)
+    gt[:, 10] = True
+    pred = np.roll(gt, 3, axis=1)
+    # a distance beyond the diagonal is the diagonal: every pair may match
+    assert boundary_prf(gt, pred, max_dist=1e19).f == 1.0
+    assert boundary_prf(gt, pred, max_dist=1e19, method="distance").f == 1.0
+    assert boundary_prf(gt, pred, tolerance=1.0).f == 1.0
+    with pytest.raises(ValueError, match="fraction of the image diagonal.*max_dist"):
+        boundary_prf(gt, pred, tolerance=2)
+    with pytest.raises(ValueError, match="not both"):
+        boundary_prf(gt, pred, tolerance=0.1, max_dist=2)
+    with pytest.raises(ValueError, match="max_dist must be > 0"):
+        BoundaryAccumulator(max_dist=0)
+
+
+@pytest.mark.parametrize("counts, exc, match", [
+    ([[[10, 5, 10, 5]]], ValueError, "matched counts above their totals"),
+    ([[[1, 5, 11, 10]]], ValueError, "matched counts above their totals"),
+    ([[[-1, 5, 1, 10]]], ValueError, "negative count"),
+    ([[[0.5, 5, 1, 10]]], TypeError, "whole-number counts"),
+    ([[["a", "b", "c", "d"]]], TypeError, "whole-number counts"),
+])
+def test_ods_ois_refuses_impossible_counts(counts, exc, match):
+    with pytest.raises(exc, match=match):
+        boundary_ods_ois(np.array(counts))
+    with pytest.raises(exc, match=match):
+        BoundaryAccumulator().add_counts(*np.array(counts).ravel())
+
+
+def test_accumulator_merge_equals_one_pass():
+    rng = np.random.default_rng(1)
+    maps = [(rng.random((12, 12)) > 0.8, rng.random((12, 12)) > 0.8) for _ in range(4)]
+    one, a, b = (BoundaryAccumulator(max_dist=1.5) for _ in range(3))
+    for k, (t, p) in enumerate(maps):
+        one.update(t, p)
+        (a if k < 1 else b).update(t, p)
+    assert a.merge(b).compute() == one.compute()
+    assert np.array_equal(a.counts, one.counts)
+    a.reset()
+    assert a.counts.shape == (0, 4)
+    with pytest.raises(ValueError, match="must match"):
+        a.merge(BoundaryAccumulator())
+    with pytest.raises(TypeError, match="BoundaryAccumulator"):
+        a.merge(one.counts)

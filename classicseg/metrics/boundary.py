@@ -17,22 +17,26 @@ The benchmark (Martin, Fowlkes & Malik, TPAMI 26(5) 2004; Arbelaez et al., TPAMI
   (:func:`boundary_ods_ois`).
 """
 import functools
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._numba import jit
 from .._validate import check_array, check_positive, check_same_shape
+from ._result import Result
 
-__all__ = ["BoundaryPRF", "BoundaryBenchmark", "BoundaryAccumulator", "boundary_prf",
-           "boundary_pr_curve", "boundary_ods_ois", "boundaries_from_labels"]
+__all__ = ["BoundaryAccumulator", "BoundaryBenchmark", "BoundaryPRF", "DEFAULT_TOLERANCE",
+           "boundaries_from_labels", "boundary_ods_ois", "boundary_pr_curve",
+           "boundary_prf", "check_counts"]
 
 _METHODS = ("exact", "distance")
 _MULTIPLIER = 100      # correspondPixels' float -> int cost scale
 _OUTLIER_COST = 100.0  # an unmatched pixel costs this many times maxDist
+DEFAULT_TOLERANCE = 0.0075  # the benchmark's maxDist, a fraction of the diagonal
 
 
-class BoundaryPRF(NamedTuple):
+@dataclass(frozen=True)
+class BoundaryPRF(Result):
     """Boundary precision/recall/F with the counts they come from.
 
     Fields are scalars for one setting, or 1-D arrays (one entry per threshold or
@@ -85,7 +89,8 @@ class BoundaryPRF(NamedTuple):
                          (self.cntP, self.sumP, self.cntR, self.sumR)], axis=-1)
 
 
-class BoundaryBenchmark(NamedTuple):
+@dataclass(frozen=True)
+class BoundaryBenchmark(Result):
     """Dataset-level boundary scores over a parameter sweep (``collect_eval_bdry``).
 
     Attributes
@@ -570,9 +575,45 @@ def _prepare_truth(y_true, shape=None):
     return out
 
 
-def _max_dist(tolerance, shape):
-    tol = check_positive(tolerance, "tolerance")
-    return tol * float(np.hypot(*shape)) if tol < 1 else tol
+def _distance(tolerance, max_dist):
+    """The validated matching distance: ``(fraction of the diagonal, None)`` or
+    ``(None, pixels)``."""
+    if max_dist is not None:
+        if tolerance is not None:
+            raise ValueError("give tolerance (a fraction of the image diagonal) or "
+                             "max_dist (pixels), not both")
+        return None, check_positive(max_dist, "max_dist")
+    tol = DEFAULT_TOLERANCE if tolerance is None else check_positive(tolerance,
+                                                                    "tolerance")
+    if tol > 1:
+        raise ValueError(f"tolerance={tolerance!r} is a fraction of the image diagonal "
+                         "and must be <= 1; pass max_dist= for a distance in pixels")
+    return tol, None
+
+
+def _max_dist(tolerance, max_dist, shape):
+    """The matching distance in pixels, at most the image diagonal (any larger
+    distance admits the same pairs: every pair of pixels)."""
+    tol, px = _distance(tolerance, max_dist)
+    diag = float(np.hypot(*shape))
+    return tol * diag if px is None else min(px, diag)
+
+
+def check_counts(counts, name="curves"):
+    """``counts`` (last axis ``cntP, sumP, cntR, sumR``) as int64, or raise unless
+    they are whole numbers >= 0 with ``cntP <= sumP`` and ``cntR <= sumR``."""
+    arr = np.asarray(counts)
+    if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not (
+            np.isfinite(arr).all() and (arr == np.round(arr)).all())):
+        raise TypeError(f"{name} must hold whole-number counts, got dtype {arr.dtype}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name} holds a negative count ({arr.min()}); counts are "
+                         "numbers of pixels")
+    arr = arr.astype(np.int64)
+    if np.any(arr[..., 0] > arr[..., 1]) or np.any(arr[..., 2] > arr[..., 3]):
+        raise ValueError(f"{name} has matched counts above their totals (cntP > sumP "
+                         "or cntR > sumR); the last axis is (cntP, sumP, cntR, sumR)")
+    return arr
 
 
 def _check_method(method):
@@ -603,7 +644,8 @@ def _counts(truths, bmap, max_dist, method):
 # Public API
 
 
-def boundary_prf(y_true, y_pred, *, tolerance=0.0075, thin=True, method="exact"):
+def boundary_prf(y_true, y_pred, *, tolerance=None, max_dist=None, thin=True,
+                 method="exact"):
     """Boundary precision, recall and F-measure of one image, as the BSDS benchmark.
 
     Parameters
@@ -618,10 +660,13 @@ def boundary_prf(y_true, y_pred, *, tolerance=0.0075, thin=True, method="exact")
         The machine result: a bool boundary map, or an integer label map (its
         boundaries by ``seg2bdry``, see :func:`boundaries_from_labels`).  For a soft
         (float) boundary map use :func:`boundary_pr_curve`.
-    tolerance : float, default 0.0075
-        The matching distance ``maxDist``.  A value below 1 is a fraction of the
-        image diagonal (the benchmark's default 0.0075 is 4.34 px on 481x321); a
-        value of 1 or more is a distance in pixels.  Time and memory of the exact
+    tolerance : float, optional
+        The matching distance ``maxDist`` as a fraction of the image diagonal, in
+        (0, 1]; default 0.0075 (the benchmark's, 4.34 px on 481x321) unless
+        ``max_dist`` is given.
+    max_dist : float, optional
+        The matching distance in pixels instead (give one of the two).  A distance
+        beyond the image diagonal is the diagonal.  Time and memory of the exact
         method grow with the square of the distance.
     thin : bool, default True
         Thin the machine map with MATLAB's ``bwmorph(.., 'thin', Inf)`` algorithm
@@ -672,26 +717,25 @@ def boundary_prf(y_true, y_pred, *, tolerance=0.0075, thin=True, method="exact")
     >>> import numpy as np
     >>> gt = np.zeros((20, 20), bool); gt[:, 10] = True
     >>> pred = np.zeros((20, 20), bool); pred[:, 11] = True   # one pixel off
-    >>> r = boundary_prf(gt, pred, tolerance=2)
+    >>> r = boundary_prf(gt, pred, max_dist=2)
     >>> r.precision, r.recall, r.f
     (1.0, 1.0, 1.0)
     >>> pred[:, 12] = True                                   # a doubled line
-    >>> r = boundary_prf(gt, pred, tolerance=2, thin=False)
+    >>> r = boundary_prf(gt, pred, max_dist=2, thin=False)
     >>> r.precision, r.cntP, r.sumP
     (0.5, 20, 40)
-    >>> boundary_prf(gt, pred, tolerance=2, thin=False, method="distance").precision
+    >>> boundary_prf(gt, pred, max_dist=2, thin=False, method="distance").precision
     1.0
     """
     _check_method(method)
     bmap = _as_bmap(y_pred, "y_pred", thin)
     truths = _prepare_truth(y_true, bmap.shape)
-    return BoundaryPRF.from_counts(*_counts(truths, bmap, _max_dist(tolerance,
-                                                                     bmap.shape),
-                                            method))
+    dist = _max_dist(tolerance, max_dist, bmap.shape)
+    return BoundaryPRF.from_counts(*_counts(truths, bmap, dist, method))
 
 
-def boundary_pr_curve(y_true, y_pred, *, thresholds=99, tolerance=0.0075, thin=True,
-                      method="exact"):
+def boundary_pr_curve(y_true, y_pred, *, thresholds=99, tolerance=None, max_dist=None,
+                      thin=True, method="exact"):
     """Boundary counts over thresholds of a soft map, or over a sweep of results.
 
     This is the benchmark's ``evaluation_bdry_image`` for one image: each setting's
@@ -709,7 +753,7 @@ def boundary_pr_curve(y_true, y_pred, *, thresholds=99, tolerance=0.0075, thin=T
     thresholds : int or 1-D array, default 99
         For a soft map: the number of thresholds, spread as the benchmark does
         (``linspace(1/(n+1), 1 - 1/(n+1), n)``), or the thresholds themselves.
-    tolerance, thin, method : see :func:`boundary_prf`
+    tolerance, max_dist, thin, method : see :func:`boundary_prf`
 
     Returns
     -------
@@ -746,8 +790,8 @@ def boundary_pr_curve(y_true, y_pred, *, thresholds=99, tolerance=0.0075, thin=T
     truths = _prepare_truth(y_true, bmaps[0].shape)
     for k, b in enumerate(bmaps[1:], 1):
         check_same_shape(bmaps[0], b, "y_pred[0]", f"y_pred[{k}]")
-    max_dist = _max_dist(tolerance, bmaps[0].shape)
-    counts = np.array([_counts(truths, b, max_dist, method) for b in bmaps],
+    dist = _max_dist(tolerance, max_dist, bmaps[0].shape)
+    counts = np.array([_counts(truths, b, dist, method) for b in bmaps],
                       dtype=np.int64)
     return BoundaryPRF.from_counts(*counts.T), thr
 
@@ -808,7 +852,7 @@ def boundary_ods_ois(curves, thresholds=None):
         raise ValueError("curves must be a non-empty sequence of BoundaryPRF or an "
                          "array of shape (n_images, n_settings, 4), got shape "
                          f"{np.shape(counts)}")
-    counts = counts.astype(np.int64)
+    counts = check_counts(counts)
     n_set = counts.shape[1]
     thr = (np.arange(1, n_set + 1, dtype=np.float64) if thresholds is None
            else np.asarray(thresholds, dtype=np.float64).ravel())
@@ -863,7 +907,7 @@ class BoundaryAccumulator:
 
     Parameters
     ----------
-    tolerance, thin, method : see :func:`boundary_prf`
+    tolerance, max_dist, thin, method : see :func:`boundary_prf`
 
     Attributes
     ----------
@@ -874,7 +918,7 @@ class BoundaryAccumulator:
     --------
     >>> import numpy as np
     >>> gt = np.zeros((20, 20), bool); gt[:, 10] = True
-    >>> acc = BoundaryAccumulator(tolerance=2)
+    >>> acc = BoundaryAccumulator(max_dist=2)
     >>> acc.update(gt, gt).f                       # image 1: perfect
     1.0
     >>> acc.update(gt, np.zeros((20, 20), bool)).f  # image 2: nothing found
@@ -883,27 +927,42 @@ class BoundaryAccumulator:
     (1.0, 0.5)
     """
 
-    def __init__(self, *, tolerance=0.0075, thin=True, method="exact"):
+    def __init__(self, *, tolerance=None, max_dist=None, thin=True, method="exact"):
         _check_method(method)
-        check_positive(tolerance, "tolerance")
-        self.tolerance = tolerance
+        _distance(tolerance, max_dist)
+        self.tolerance, self.max_dist = tolerance, max_dist
         self.thin = thin
         self.method = method
-        self._counts = []
+        self.reset()
 
     def update(self, y_true, y_pred):
         """Score one image, add its counts, and return its :class:`BoundaryPRF`."""
-        r = boundary_prf(y_true, y_pred, tolerance=self.tolerance, thin=self.thin,
-                         method=self.method)
+        r = boundary_prf(y_true, y_pred, tolerance=self.tolerance,
+                         max_dist=self.max_dist, thin=self.thin, method=self.method)
         self._counts.append(r.counts)
         return r
 
     def add_counts(self, cntP, sumP, cntR, sumR):
         """Add counts computed elsewhere (e.g. by a worker process)."""
-        self._counts.append(np.array([cntP, sumP, cntR, sumR], dtype=np.int64))
+        self._counts.append(check_counts([cntP, sumP, cntR, sumR], "counts"))
+
+    def merge(self, other):
+        """Add the images of another accumulator with the same settings (after
+        ours); returns ``self``."""
+        if not isinstance(other, BoundaryAccumulator):
+            raise TypeError(f"other must be a BoundaryAccumulator, got "
+                            f"{type(other).__name__}")
+        mine = (self.tolerance, self.max_dist, self.thin, self.method)
+        theirs = (other.tolerance, other.max_dist, other.thin, other.method)
+        if mine != theirs:
+            raise ValueError(f"other has (tolerance, max_dist, thin, method) = {theirs} "
+                             f"but this one has {mine}; they must match")
+        self._counts.extend(other._counts)
+        return self
 
     @property
     def counts(self):
+        """``(n_images, 4)`` int64: ``(cntP, sumP, cntR, sumR)`` of each image."""
         return (np.array(self._counts, dtype=np.int64) if self._counts
                 else np.zeros((0, 4), np.int64))
 
