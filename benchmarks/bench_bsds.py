@@ -24,6 +24,7 @@ Data: ../shared/data/bsds500 (or $CLASSICSEG_DATA).
 """
 import argparse
 import time
+from dataclasses import astuple
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def superpixels(args):
             s.segmentations, labels, s.image,
             boundaries_true=s.boundaries if args.stored_boundaries else None))
     segs = np.array([r.n_segments for r in rows])
-    mean = np.mean([r[1:] for r in rows], axis=0)
+    mean = np.mean([astuple(r)[1:] for r in rows], axis=0)
     print(f"{args.impl} slic n={args.n} on {len(ids)} BSDS500 val images")
     print("| n | segments, mean [min-max] | BR | UE | ASA | EV | CO |")
     print("|---:|---|---:|---:|---:|---:|---:|")
@@ -111,7 +112,7 @@ def speed(args):
     ours, ref, sk = [], [], []
     for gts, seg in cases:
         got = partition_metrics(gts, seg)
-        assert np.allclose(got, numpy_reference(gts, seg), rtol=0, atol=1e-9)
+        assert np.allclose(astuple(got), numpy_reference(gts, seg), rtol=0, atol=1e-9)
         ours.append(timed(partition_metrics, gts, seg))
         ref.append(timed(numpy_reference, gts, seg))
         sk.append(timed(lambda g, s: [sk_vi(x, s) for x in g], gts, seg))

@@ -6,24 +6,36 @@ accuracy, explained variation and compactness (Schick et al.).  The overlap metr
 computed from :func:`~classicseg.metrics.contingency`; boundary recall and compactness
 from one Numba pass over the label map.
 
-Every label value of the superpixel map counts as one superpixel (0 included).
+Labels: every nonzero value of the superpixel map ``y_pred`` is one superpixel; 0
+means "no segment" (the library's label contract): its pixels are left out of UE,
+ASA, EV and compactness (as if cut out of every map) and it is not counted in
+``n_segments``; for boundary recall a 0 pixel differs from its labelled neighbours
+like any other label, so the edge of a segment facing unlabelled pixels is a
+boundary.  In ``y_true`` every value, 0 included, is a region (BSDS500 maps hold no
+0).  Without any labelled pixel the overlap metrics are NaN.
 """
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._numba import jit
 from .._validate import check_array, check_label_map, check_positive, check_same_shape
-from ._contingency import label_list, relabel, table_of
+from ._contingency import label_list, relabel, table_with
+from ._result import Result
+
+__all__ = ["SuperpixelMetrics", "achievable_segmentation_accuracy", "boundary_recall",
+           "compactness", "explained_variation", "superpixel_metrics",
+           "undersegmentation_error"]
 
 
-class SuperpixelMetrics(NamedTuple):
+@dataclass(frozen=True)
+class SuperpixelMetrics(Result):
     """Superpixel metrics of one label map (averaged over the annotators given).
 
     Attributes
     ----------
     n_segments : int
-        Number of distinct labels in the superpixel map.
+        Number of distinct nonzero labels in the superpixel map.
     br : float
         Boundary recall (higher is better).
     ue : float
@@ -50,30 +62,35 @@ def _labels_2d(labels, name):
     return arr
 
 
-def _indexed(labels, name):
-    """Relabel a 2-D map to 0..K-1: (int32 index map, number of labels)."""
-    arr = _labels_2d(labels, name)
+def _indexed_any(labels, name):
+    """Relabel a label map to 0..K-1: (int32 index map, labels, sizes)."""
+    arr = check_label_map(labels, name)
     idx, uniq, sizes = relabel(arr.ravel())
     return idx.reshape(arr.shape), uniq, sizes
 
 
-def boundary_recall(labels_true, labels_pred, *, tolerance=2):
+def _indexed(labels, name):
+    """:func:`_indexed_any` of a 2-D map."""
+    return _indexed_any(_labels_2d(labels, name), name)
+
+
+def boundary_recall(y_true, y_pred, *, max_dist=2):
     """Fraction of ground-truth boundary pixels with a superpixel boundary nearby.
 
-    A ground-truth boundary pixel is recalled if a boundary pixel of ``labels_pred``
-    lies within Chebyshev distance ``tolerance`` (a ``2 t + 1`` square window).
+    A ground-truth boundary pixel is recalled if a boundary pixel of ``y_pred``
+    lies within Chebyshev distance ``max_dist`` pixels (a ``2 d + 1`` square window).
     Boundary pixels are those whose label differs from their right or lower neighbour
     (the convention of Stutz et al.'s benchmark, not the BSDS ``seg2bdry`` thinning of
     :mod:`classicseg.metrics.boundary`).
 
     Parameters
     ----------
-    labels_true : (H, W) array of int or bool
+    y_true : (H, W) array of int or bool
         Ground-truth segmentation, or a boolean boundary map (e.g. BSDS500
         ``Boundaries``) taken as is.
-    labels_pred : (H, W) array of int
+    y_pred : (H, W) array of int
         Superpixel label map.
-    tolerance : int, optional
+    max_dist : int, optional
         Chebyshev distance in pixels (default 2).
 
     Returns
@@ -87,18 +104,19 @@ def boundary_recall(labels_true, labels_pred, *, tolerance=2):
     >>> from classicseg.metrics import boundary_recall
     >>> gt = np.array([[1, 1, 1, 1, 2, 2]] * 2)   # boundary at column 3
     >>> sp = np.array([[1, 2, 2, 2, 2, 2]] * 2)   # boundary at column 0
-    >>> boundary_recall(gt, sp, tolerance=2), boundary_recall(gt, sp, tolerance=3)
+    >>> boundary_recall(gt, sp, max_dist=2), boundary_recall(gt, sp, max_dist=3)
     (0.0, 1.0)
     """
-    tolerance = check_positive(tolerance, "tolerance", integer=True, allow_zero=True)
-    sp, _, _ = _indexed(labels_pred, "labels_pred")
-    return _recall(_gt_boundary(labels_true, sp.shape), _boundary_kernel(sp), tolerance)
+    max_dist = check_positive(max_dist, "max_dist", integer=True, allow_zero=True)
+    sp, _, _ = _indexed(y_pred, "y_pred")
+    max_dist = min(max_dist, max(sp.shape))   # a larger window sees the whole image
+    return _recall(_gt_boundary(y_true, sp.shape), _boundary_kernel(sp), max_dist)
 
 
-def _gt_boundary(labels_true, shape):
-    gt = _labels_2d(labels_true, "labels_true")
+def _gt_boundary(y_true, shape):
+    gt = _labels_2d(y_true, "y_true")
     if gt.shape != shape:
-        raise ValueError(f"labels_true has shape {gt.shape} but labels_pred has shape "
+        raise ValueError(f"y_true has shape {gt.shape} but y_pred has shape "
                          f"{shape}; they must match")
     if gt.dtype == np.bool_:
         return np.ascontiguousarray(gt).view(np.uint8)
@@ -106,17 +124,17 @@ def _gt_boundary(labels_true, shape):
     return _boundary_kernel(idx.reshape(shape))
 
 
-def _recall(gt_bnd, sp_bnd, tolerance):
-    hit, total = _recall_counts(gt_bnd, sp_bnd, tolerance)
+def _recall(gt_bnd, sp_bnd, max_dist):
+    hit, total = _recall_counts(gt_bnd, sp_bnd, max_dist)
     return 1.0 if total == 0 else hit / total
 
 
-def undersegmentation_error(labels_true, labels_pred):
+def undersegmentation_error(y_true, y_pred):
     """Undersegmentation error of Neubert & Protzel (2012), as in Stutz et al. 2018.
 
     ``UE = 1/N * sum_G sum_{S : S & G != 0} min(|S & G|, |S - G|)``: each superpixel
     overlapping a ground-truth segment is charged its smaller part, inside or outside.
-    Averaged over annotators when ``labels_true`` is a list.
+    Averaged over annotators when ``y_true`` is a list.
 
     Examples
     --------
@@ -127,14 +145,14 @@ def undersegmentation_error(labels_true, labels_pred):
     >>> undersegmentation_error(gt, sp)  # (min(1, 2) + min(2, 1)) / 4
     0.5
     """
-    return float(np.mean([_ue(t) for t in _tables(labels_true, labels_pred)]))
+    return float(np.mean([_ue(t) for t in _tables(y_true, y_pred)]))
 
 
-def achievable_segmentation_accuracy(labels_true, labels_pred):
+def achievable_segmentation_accuracy(y_true, y_pred):
     """Achievable segmentation accuracy: ``1/N * sum_S max_G |S & G|``.
 
     The pixel accuracy of the best labelling that is constant on superpixels.
-    Averaged over annotators when ``labels_true`` is a list.
+    Averaged over annotators when ``y_true`` is a list.
 
     Examples
     --------
@@ -143,21 +161,22 @@ def achievable_segmentation_accuracy(labels_true, labels_pred):
     >>> achievable_segmentation_accuracy(np.array([[1, 1, 2, 2]]), np.array([[1, 2, 2, 2]]))
     0.75
     """
-    return float(np.mean([_asa(t) for t in _tables(labels_true, labels_pred)]))
+    return float(np.mean([_asa(t) for t in _tables(y_true, y_pred)]))
 
 
-def explained_variation(image, labels_pred):
+def explained_variation(image, y_pred):
     """Explained variation: share of the image's colour variance the superpixel means
     explain.
 
     ``EV = sum_S |S| ||mu_S - mu||^2 / sum_x ||I(x) - mu||^2`` (= 1 - within-superpixel
-    variance / total variance), colour channels pooled.  NaN for a constant image.
+    variance / total variance), colour channels pooled, over the labelled pixels.
+    NaN for a constant image.
 
     Parameters
     ----------
     image : (H, W) or (H, W, C) array
         Channels last; any real dtype (the ratio does not depend on scale).
-    labels_pred : (H, W) array of int
+    y_pred : (H, W) array of int
 
     Examples
     --------
@@ -167,23 +186,40 @@ def explained_variation(image, labels_pred):
     >>> explained_variation(img, np.array([[1, 1, 2, 2]]))  # 1 - 2 / 83
     0.9759036144578314
     """
-    sp, _, sizes = _indexed(labels_pred, "labels_pred")
-    return _ev(_image_channels(image, sp.shape), sp, sizes)
+    sp, uniq, _ = _indexed(y_pred, "y_pred")
+    return _ev(_image_channels(image, sp.shape), sp, uniq)
 
 
 def _image_channels(image, shape):
     img = check_array(image, "image")
     if img.shape[:2] != shape or img.ndim not in (2, 3):
         raise ValueError(f"image has shape {img.shape}; expected {shape} or "
-                         f"{shape + ('C',)} to match labels_pred (channels last)")
+                         f"{shape + ('C',)} to match y_pred (channels last)")
     img = img.reshape(shape[0] * shape[1], -1).astype(np.float64)
     if not np.isfinite(img).all():
         raise ValueError("image contains NaN or inf values")
+    peak = float(np.abs(img).max())
+    if peak > 0:   # EV is scale-free; a power of two keeps squares in range, exactly
+        img = img / 2.0 ** np.ceil(np.log2(peak))
     return img
 
 
-def _ev(img, sp, sizes):
+def _labelled(sp, uniq):
+    """Flat mask of the pixels whose label is not 0, or None when all are."""
+    zero = np.searchsorted(uniq, 0)
+    if zero == uniq.size or uniq[zero] != 0:
+        return None
+    return sp.ravel() != zero
+
+
+def _ev(img, sp, uniq):
+    keep = _labelled(sp, uniq)
     flat = sp.ravel()
+    if keep is not None:
+        img = img[keep]
+        if img.shape[0] == 0:
+            return float("nan")
+    flat, _, sizes = relabel(flat if keep is None else flat[keep])
     sums = np.stack([np.bincount(flat, weights=c, minlength=sizes.size) for c in img.T],
                     axis=1)
     mu = img.mean(axis=0)
@@ -192,7 +228,7 @@ def _ev(img, sp, sizes):
     return between / total if total > 0 else float("nan")
 
 
-def compactness(labels_pred):
+def compactness(y_pred):
     """Compactness of Schick et al. (2012): area-weighted isoperimetric quotient.
 
     ``CO = sum_S |S| / N * 4 pi |S| / P(S)^2`` where the perimeter ``P(S)`` counts the
@@ -206,34 +242,37 @@ def compactness(labels_pred):
     >>> round(compactness(np.array([[1, 1], [1, 1]])), 6)  # pi / 4
     0.785398
     """
-    sp, _, sizes = _indexed(labels_pred, "labels_pred")
-    return _co(sp, sizes)
+    sp, uniq, sizes = _indexed(y_pred, "y_pred")
+    return _co(sp, uniq, sizes)
 
 
-def _co(sp, sizes):
+def _co(sp, uniq, sizes):
     perim = _perimeters(sp, sizes.size).astype(np.float64)
     area = sizes.astype(np.float64)
-    return float((4 * np.pi * area ** 2 / perim ** 2).sum() / area.sum())
+    seg = uniq != 0
+    if not seg.any():
+        return float("nan")
+    return float((4 * np.pi * area[seg] ** 2 / perim[seg] ** 2).sum() / area[seg].sum())
 
 
-def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2,
+def superpixel_metrics(y_true, y_pred, image=None, *, max_dist=2,
                        boundaries_true=None):
     """All superpixel metrics of one label map, averaged over the annotators.
 
     Parameters
     ----------
-    labels_true : (H, W) array of int, or list of them
+    y_true : (H, W) array of int, or list of them
         Ground-truth segmentation(s), e.g. the BSDS500 annotators.  BR, UE and ASA are
         computed against each and averaged.
-    labels_pred : (H, W) array of int
+    y_pred : (H, W) array of int
         Superpixel label map.
     image : (H, W[, C]) array, optional
         The image, for explained variation (NaN without it).
-    tolerance : int, optional
-        Boundary recall tolerance (Chebyshev distance, default 2).
+    max_dist : int, optional
+        Boundary recall distance (Chebyshev, in pixels; default 2).
     boundaries_true : list of (H, W) bool arrays, optional
         Ground-truth boundary maps for boundary recall (e.g. the BSDS500
-        ``Boundaries``), one per annotator; default: derived from ``labels_true``
+        ``Boundaries``), one per annotator; default: derived from ``y_true``
         (label differs from the right or lower neighbour).
 
     Returns
@@ -250,50 +289,55 @@ def superpixel_metrics(labels_true, labels_pred, image=None, *, tolerance=2,
     >>> m.n_segments, m.br, m.ue, m.asa
     (2, 1.0, 0.0, 1.0)
     """
-    tolerance = check_positive(tolerance, "tolerance", integer=True, allow_zero=True)
-    sp, uniq, sizes = _indexed(labels_pred, "labels_pred")
+    max_dist = check_positive(max_dist, "max_dist", integer=True, allow_zero=True)
+    sp, uniq, sizes = _indexed(y_pred, "y_pred")
+    max_dist = min(max_dist, max(sp.shape))
     sp_bnd = _boundary_kernel(sp)
     br, ue, asa = [], [], []
-    for t, gi in _pairs(labels_true, sp, uniq, sizes):
+    for t, gt in _pairs(y_true, sp, uniq):
         ue.append(_ue(t))
         asa.append(_asa(t))
         if boundaries_true is None:
-            br.append(_recall(_boundary_kernel(gi.reshape(sp.shape)), sp_bnd, tolerance))
+            br.append(_recall(_gt_boundary(gt, sp.shape), sp_bnd, max_dist))
     if boundaries_true is not None:
-        br = [_recall(_gt_boundary(np.asarray(b, bool), sp.shape), sp_bnd, tolerance)
+        br = [_recall(_gt_boundary(np.asarray(b, bool), sp.shape), sp_bnd, max_dist)
               for b in label_list(boundaries_true, "boundaries_true")]
     ev = float("nan") if image is None else _ev(_image_channels(image, sp.shape), sp,
-                                                  sizes)
-    return SuperpixelMetrics(int(uniq.size), float(np.mean(br)), float(np.mean(ue)),
-                             float(np.mean(asa)), ev, _co(sp, sizes))
+                                                  uniq)
+    return SuperpixelMetrics(int(np.count_nonzero(uniq)), float(np.mean(br)),
+                             float(np.mean(ue)), float(np.mean(asa)), ev,
+                             _co(sp, uniq, sizes))
 
 
-def _pairs(labels_true, pred_idx, uniq, sizes):
-    """(contingency table with superpixels as rows, GT index map) for each GT."""
+def _pairs(y_true, pred_idx, uniq):
+    """(contingency table over the labelled pixels with superpixels as rows, GT
+    label map) for each GT."""
+    keep = _labelled(pred_idx, uniq)
+    flat = pred_idx.ravel() if keep is None else pred_idx.ravel()[keep]
+    pred = relabel(flat)
     out = []
-    for gt in label_list(labels_true):
-        gt = check_label_map(gt, "labels_true")
-        check_same_shape(gt, pred_idx, "labels_true", "labels_pred")
-        gi, gu, gs = relabel(gt.ravel())
-        out.append((table_of(pred_idx.ravel(), uniq, sizes, gi, gu, gs), gi))
+    for gt in label_list(y_true):
+        gt = check_label_map(gt, "y_true")
+        check_same_shape(gt, pred_idx, "y_true", "y_pred")
+        g = gt.ravel() if keep is None else gt.ravel()[keep]
+        out.append((table_with(*pred, g), gt))
     return out
 
 
-def _tables(labels_true, labels_pred):
-    pred = check_label_map(labels_pred, "labels_pred")
-    idx, uniq, sizes = relabel(pred.ravel())
-    return [t for t, _ in _pairs(labels_true, idx.reshape(pred.shape), uniq, sizes)]
+def _tables(y_true, y_pred):
+    sp, uniq, _ = _indexed_any(y_pred, "y_pred")
+    return [t for t, _ in _pairs(y_true, sp, uniq)]
 
 
 def _ue(t):
     outside = t.sizes_a[t.rows] - t.counts
-    return float(np.minimum(t.counts, outside).sum() / t.n)
+    return float(np.minimum(t.counts, outside).sum() / t.n) if t.n else float("nan")
 
 
 def _asa(t):
     best = np.zeros(t.labels_a.size, np.int64)
     np.maximum.at(best, t.rows, t.counts)
-    return float(best.sum() / t.n)
+    return float(best.sum() / t.n) if t.n else float("nan")
 
 
 @jit
