@@ -177,3 +177,25 @@ def test_cli_evaluate_bsds_errors(tmp_path, fake_method, caplog):
     assert cli.main(["evaluate", "bsds", "--method", "stripes", "--data-root",
                      str(tmp_path / "missing"), "--no-boundary"]) == 1
     assert "bsds500 not found" in caplog.text
+
+
+@pytest.mark.parametrize("boundary", [False, True])
+def test_region_accumulator_merge_equals_one_pass(boundary):
+    settings = [{"k": k} for k in (1, 2, 4)]
+    images = [([stripes(2), stripes(4)], [stripes(k) for k in (1, 2, 4)]),
+              ([stripes(4, False)], [stripes(k, k % 2 == 0) for k in (1, 2, 4)]),
+              ([stripes(3)], [stripes(k) for k in (4, 2, 1)])]
+    one, a, b = (BSDSRegionAccumulator(settings, boundary=boundary) for _ in range(3))
+    for i, (gts, segs) in enumerate(images):
+        one.update(gts, segs, image_id=str(i))
+        (a if i < 1 else b).update(gts, segs, image_id=str(i))
+    assert a.merge(b).compute().to_dict() == one.compute().to_dict()
+    a.reset()
+    with pytest.raises(ValueError, match="no image was added"):
+        a.compute()
+    with pytest.raises(ValueError, match="same sweep"):
+        a.merge(BSDSRegionAccumulator(settings[:1], boundary=boundary))
+    with pytest.raises(ValueError, match="one per setting"):
+        a.update([stripes(2)], [stripes(2)])
+    with pytest.raises(TypeError, match="BSDSRegionAccumulator"):
+        a.merge([])

@@ -245,3 +245,28 @@ def test_errors_name_the_argument():
         coco_mask_ap([gt, gt], [gt])
     with pytest.raises(ValueError, match="y_pred.scores contains NaN"):
         coco_mask_ap([gt], [Instances(np.zeros((1, 8, 8), bool), [1], scores=[np.nan])])
+
+
+def test_merge_equals_one_pass():
+    rng = np.random.default_rng(8)
+    images = []
+    for _ in range(4):
+        gt = np.kron(rng.integers(0, 4, (4, 4)), np.ones((6, 6), np.int32))
+        masks = rng.random((5, 24, 24)) > 0.5
+        masks[:3] = [gt == i for i in (1, 2, 3)]
+        images.append((Instances(gt, classes=[1, 2, 1]),
+                       Instances(masks, classes=[1, 2, 1, 1, 2],
+                                 scores=rng.random(5))))
+    for classes in (None, [1, 2]):
+        one, a, b = (CocoMaskAP(classes) for _ in range(3))
+        for k, (t, p) in enumerate(images):
+            one.update(t, p)
+            (a if k < 3 else b).update(t, p)
+        got, want = a.merge(b).compute(), one.compute()
+        assert got.to_dict() == want.to_dict()
+    a.reset()
+    assert (a.compute().stats == -1).all()
+    with pytest.raises(ValueError, match="different classes"):
+        a.merge(CocoMaskAP([1]))
+    with pytest.raises(TypeError, match="CocoMaskAP"):
+        a.merge(None)

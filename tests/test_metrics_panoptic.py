@@ -201,3 +201,26 @@ def test_equals_panopticapi_transcription_on_random_images(seed):
         assert (m.tp[k], m.fp[k], m.fn[k]) == (ref[c]["tp"], ref[c]["fp"], ref[c]["fn"])
         assert m.iou_sum[k] == pytest.approx(ref[c]["iou"], abs=1e-12)
     assert m.tp.sum() > 0 and m.fp.sum() > 0 and m.fn.sum() > 0
+
+
+def test_merge_equals_one_pass():
+    rng = np.random.default_rng(4)
+    cats = {1: True, 2: False}
+    images = []
+    for _ in range(5):
+        gt = np.kron(rng.integers(0, 4, (3, 3)), np.ones((4, 4), np.int64))
+        pred = np.kron(rng.integers(0, 4, (3, 3)), np.ones((4, 4), np.int64))
+        seg_g = {i: 1 + i % 2 for i in np.unique(gt) if i}
+        seg_p = {i: 1 + i % 2 for i in np.unique(pred) if i}
+        images.append((gt, pred, seg_g, seg_p))
+    one, a, b = (PanopticQuality(cats) for _ in range(3))
+    for k, img in enumerate(images):
+        one.update(*img)
+        (a if k < 2 else b).update(*img)
+    assert a.merge(b).compute().to_dict() == one.compute().to_dict()
+    a.reset()
+    assert a.tp.sum() == 0 and a.iou_sum.sum() == 0
+    with pytest.raises(ValueError, match="different categories"):
+        a.merge(PanopticQuality({1: True}))
+    with pytest.raises(TypeError, match="PanopticQuality"):
+        a.merge({})

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._numba import jit
 from .._validate import check_finite, check_label_map
+from ._result import Result
 
 __all__ = ["AREA_LABELS", "CocoMaskAP", "CocoMetrics", "Instances", "Runs", "STAT_NAMES",
            "coco_mask_ap"]
@@ -61,7 +62,7 @@ class Instances(NamedTuple):
 
 
 @dataclass(frozen=True)
-class CocoMetrics:
+class CocoMetrics(Result):
     """COCO mask AP/AR, as ``COCOeval.stats`` (``-1`` where undefined).
 
     Attributes
@@ -157,6 +158,22 @@ class CocoMaskAP:
         self._records = []
         self._npig = {}
         self._seen = set()
+
+    def merge(self, other):
+        """Add the images of another ``CocoMaskAP`` with the same ``classes`` (after
+        ours, so tie-breaking follows that order); returns ``self``."""
+        if not isinstance(other, CocoMaskAP):
+            raise TypeError(f"other must be a CocoMaskAP, got {type(other).__name__}")
+        same = (self.classes is None and other.classes is None) or (
+            self.classes is not None and other.classes is not None
+            and np.array_equal(self.classes, other.classes))
+        if not same:
+            raise ValueError("other evaluates different classes; they must match")
+        self._records.extend(other._records)
+        for c, counts in other._npig.items():
+            self._npig[c] = self._npig.get(c, 0) + counts
+        self._seen.update(other._seen)
+        return self
 
     def update(self, y_true, y_pred):
         """Add one image: ``y_true`` and ``y_pred`` are :class:`Instances`."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._validate import check_label_map, check_same_shape
 from ._contingency import contingency
+from ._result import Result
 
 __all__ = ["PanopticMetrics", "PanopticQuality", "id_to_rgb", "panoptic_quality",
            "rgb_to_id"]
@@ -21,7 +22,7 @@ VOID = 0
 
 
 @dataclass(frozen=True)
-class PanopticMetrics:
+class PanopticMetrics(Result):
     """PQ, SQ, RQ overall, for things and stuff, and per category.
 
     ``PQ = sum(IoU of matches) / (TP + FP/2 + FN/2) = SQ * RQ`` per category; overall,
@@ -101,7 +102,32 @@ class PanopticQuality:
         self.tp = np.zeros(k, np.int64)
         self.fp = np.zeros(k, np.int64)
         self.fn = np.zeros(k, np.int64)
-        self.iou_sum = np.zeros(k)
+        self._hits = []   # per image: (category index, IoU) of each match, in order
+
+    @property
+    def iou_sum(self):
+        """Sum of the IoUs of the matched pairs, per category (float64, (K,))."""
+        out = np.zeros(self.classes.size)
+        if self._hits:
+            np.add.at(out, np.concatenate([h[0] for h in self._hits]),
+                      np.concatenate([h[1] for h in self._hits]))
+        return out
+
+    def merge(self, other):
+        """Add the images of another ``PanopticQuality`` with the same categories
+        (after ours); returns ``self``."""
+        if not isinstance(other, PanopticQuality):
+            raise TypeError(f"other must be a PanopticQuality, got "
+                            f"{type(other).__name__}")
+        if not (np.array_equal(self.classes, other.classes)
+                and np.array_equal(self.isthing, other.isthing)):
+            raise ValueError("other has different categories; only accumulators of "
+                             "the same categories can be merged")
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self._hits.extend(other._hits)
+        return self
 
     def update(self, y_true, y_pred, segments_true, segments_pred):
         """Add one image.
@@ -147,7 +173,7 @@ class PanopticQuality:
         hit = same & (iou > 0.5)
         k_hit = g_cat[gi[hit]]
         np.add.at(self.tp, k_hit, 1)
-        np.add.at(self.iou_sum, k_hit, iou[hit])
+        self._hits.append((k_hit, iou[hit]))
 
         g_matched = np.zeros(g_ids.size, bool)
         g_matched[gi[hit]] = True
