@@ -98,11 +98,11 @@ def test_relabel_is_ascending():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(ValueError, match="labels_a has shape"):
+    with pytest.raises(ValueError, match="y_true has shape"):
         contingency(np.zeros((2, 3), int), np.zeros((3, 2), int))
-    with pytest.raises(TypeError, match="labels_b has float dtype"):
+    with pytest.raises(TypeError, match="y_pred has float dtype"):
         contingency(np.zeros(3, int), np.zeros(3))
-    with pytest.raises(ValueError, match="labels_a is empty"):
+    with pytest.raises(ValueError, match="y_true is empty"):
         contingency(np.zeros(0, int), np.zeros(0, int))
     with pytest.raises(ValueError, match="mask has shape"):
         contingency(np.zeros(3, int), np.zeros(3, int), mask=np.ones(2, bool))

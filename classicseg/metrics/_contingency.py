@@ -6,20 +6,23 @@ label ``i`` in one map and label ``j`` in the other.  :func:`contingency` builds
 O(N + K) with Numba, never O(N^2) and never a dense ``Ka x Kb`` matrix unless that
 matrix is small.
 """
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._numba import jit
 from .._validate import check_label_map, check_same_shape
+from ._result import Result
 
 __all__ = ["Contingency", "contingency", "label_list", "relabel", "table_of", "table_with"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 
 
-class Contingency(NamedTuple):
-    """Sparse contingency table of two label maps ``a`` and ``b``.
+@dataclass(frozen=True)
+class Contingency(Result):
+    """Sparse contingency table of two label maps ``a`` and ``b`` (for
+    :func:`contingency`, ``a`` is ``y_true`` and ``b`` is ``y_pred``).
 
     Attributes
     ----------
@@ -53,12 +56,12 @@ class Contingency(NamedTuple):
         return out
 
 
-def contingency(labels_a, labels_b, *, mask=None):
+def contingency(y_true, y_pred, *, mask=None):
     """Count pixel pairs of two label maps of the same shape.
 
     Parameters
     ----------
-    labels_a, labels_b : array_like of int
+    y_true, y_pred : array_like of int
         Label maps of equal shape (any dimensionality).  Any integer labels: negative,
         non-contiguous and huge values are all fine; 0 is an ordinary label here
         (metrics decide what it means).
@@ -69,7 +72,7 @@ def contingency(labels_a, labels_b, *, mask=None):
     Returns
     -------
     Contingency
-        Named tuple ``(labels_a, labels_b, rows, cols, counts, sizes_a, sizes_b, n)``.
+        ``labels_a, sizes_a`` describe ``y_true``; ``labels_b, sizes_b`` ``y_pred``.
 
     Notes
     -----
@@ -93,30 +96,31 @@ def contingency(labels_a, labels_b, *, mask=None):
     >>> t.sizes_a.tolist(), t.sizes_b.tolist(), t.n
     ([2, 1], [1, 2], 3)
     """
-    a = check_label_map(labels_a, "labels_a")
-    b = check_label_map(labels_b, "labels_b")
-    check_same_shape(a, b, "labels_a", "labels_b")
+    a = check_label_map(y_true, "y_true")
+    b = check_label_map(y_pred, "y_pred")
+    check_same_shape(a, b, "y_true", "y_pred")
+    shape = a.shape
     a, b = a.ravel(), b.ravel()
     if mask is not None:
         m = np.asarray(mask)
         if m.dtype.kind not in "biu":
             raise TypeError(f"mask must be a boolean array, got dtype {m.dtype}")
-        if m.shape != np.shape(labels_a):
+        if m.shape != shape:
             raise ValueError(f"mask has shape {m.shape} but the label maps have "
-                             f"shape {np.shape(labels_a)}; they must match")
+                             f"shape {shape}; they must match")
         m = m.ravel() != 0
         a, b = a[m], b[m]
     return table_with(*relabel(a), b)
 
 
-def label_list(labels_true, name="labels_true"):
+def label_list(y_true, name="y_true"):
     """One label map, or a list/tuple of them (several annotators), as a list."""
-    if isinstance(labels_true, (list, tuple)):
-        if not labels_true:
+    if isinstance(y_true, (list, tuple)):
+        if not y_true:
             raise ValueError(f"{name} is an empty list; give at least one ground truth")
-        if isinstance(labels_true[0], np.ndarray) or np.ndim(labels_true[0]) >= 2:
-            return list(labels_true)
-    return [labels_true]
+        if isinstance(y_true[0], np.ndarray) or np.ndim(y_true[0]) >= 2:
+            return list(y_true)
+    return [y_true]
 
 
 def _int64_range(flat):
