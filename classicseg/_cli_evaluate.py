@@ -5,6 +5,8 @@ import argparse
 import logging
 import sys
 
+__all__ = ["add_evaluate_parsers"]
+
 log = logging.getLogger("classicseg")
 
 

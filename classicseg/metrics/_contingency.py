@@ -14,7 +14,8 @@ from .._numba import jit
 from .._validate import check_label_map, check_same_shape
 from ._result import Result
 
-__all__ = ["Contingency", "contingency", "label_list", "relabel", "table_of", "table_with"]
+__all__ = ["Contingency", "contingency", "label_list", "relabel", "table_of",
+           "table_with"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 

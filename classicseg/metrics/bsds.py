@@ -94,7 +94,8 @@ class BSDSRegionResult(Result):
             f"{self.voi_ods:.3f} | {self.voi_ois:.3f} | {bf} |",
             "",
             f"ODS settings: covering {format_setting(self.covering_ods_setting)}, PRI "
-            f"{format_setting(self.pri_ods_setting)}, VoI {format_setting(self.voi_ods_setting)}",
+            f"{format_setting(self.pri_ods_setting)}, "
+            f"VoI {format_setting(self.voi_ods_setting)}",
             "",
             "| setting | segments (mean) | Covering | PRI | VoI | Boundary F |",
             "|---|---:|---:|---:|---:|---:|",

@@ -178,7 +178,8 @@ class ConfusionMatrix:
         """Add the counts of another ``ConfusionMatrix`` with the same settings
         (e.g. from another worker); returns ``self``."""
         if not isinstance(other, ConfusionMatrix):
-            raise TypeError(f"other must be a ConfusionMatrix, got {type(other).__name__}")
+            raise TypeError(f"other must be a ConfusionMatrix, got "
+                            f"{type(other).__name__}")
         mine = (self.num_classes, self.ignore_index, self.absent)
         theirs = (other.num_classes, other.ignore_index, other.absent)
         if mine != theirs:
@@ -217,8 +218,9 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None):
     TypeError
         Float (or other non-integer) label maps.
     ValueError
-        ``num_classes`` above :data:`MAX_CLASSES`, shapes differ, or a counted pixel holds a label outside ``0..K-1`` (negative,
-        or ``>= num_classes``) that is not ``ignore_index``.
+        ``num_classes`` above :data:`MAX_CLASSES`, shapes differ, or a counted
+        pixel holds a label outside ``0..K-1`` (negative, or ``>= num_classes``)
+        that is not ``ignore_index``.
 
     Notes
     -----
