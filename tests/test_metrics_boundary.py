@@ -278,13 +278,15 @@ def test_pr_curve_of_a_soft_map_and_of_a_sweep():
     pb = np.zeros((20, 20))
     pb[:, 10] = 0.8
     pb[:, 3] = 0.3
-    curve, thr = boundary_pr_curve(gt, pb, thresholds=[0.2, 0.5, 0.9])
+    curve = boundary_pr_curve(gt, pb, thresholds=[0.2, 0.5, 0.9])
+    assert curve.thresholds.tolist() == [0.2, 0.5, 0.9]
     assert curve.precision.tolist() == [0.5, 1.0, 0.0]
     assert curve.recall.tolist() == [1.0, 1.0, 0.0]
     assert curve.sumP.tolist() == [40, 20, 0]
-    _, thr = boundary_pr_curve(gt, pb, thresholds=3)
+    thr = boundary_pr_curve(gt, pb, thresholds=3).thresholds
     assert np.allclose(thr, [0.25, 0.5, 0.75])
-    sweep, thr = boundary_pr_curve(gt, [pb >= 0.2, pb >= 0.5])
+    sweep = boundary_pr_curve(gt, [pb >= 0.2, pb >= 0.5])
+    thr = sweep.thresholds
     assert thr.tolist() == [1.0, 2.0] and sweep.precision.tolist() == [0.5, 1.0]
     with pytest.raises(TypeError, match="soft boundary map must be float"):
         boundary_pr_curve(gt, gt)

@@ -18,6 +18,7 @@ The benchmark (Martin, Fowlkes & Malik, TPAMI 26(5) 2004; Arbelaez et al., TPAMI
 """
 import functools
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -60,6 +61,9 @@ class BoundaryPRF(Result):
         Human boundary pixels matched, summed over annotators.
     sumR : int
         Human boundary pixels, summed over annotators.
+    thresholds : ndarray of float or None
+        For a curve: the threshold (or setting index 1..n) of each entry; None for
+        one setting.
     """
     precision: float
     recall: float
@@ -68,9 +72,10 @@ class BoundaryPRF(Result):
     sumP: int
     cntR: int
     sumR: int
+    thresholds: Optional[np.ndarray] = None
 
     @classmethod
-    def from_counts(cls, cntP, sumP, cntR, sumR):
+    def from_counts(cls, cntP, sumP, cntR, sumR, thresholds=None):
         """Build from counts with the benchmark's zero conventions."""
         cntP, sumP, cntR, sumR = (np.asarray(c, dtype=np.int64) for c in
                                   (cntP, sumP, cntR, sumR))
@@ -80,7 +85,7 @@ class BoundaryPRF(Result):
         if p.ndim == 0:
             return cls(float(p), float(r), float(f), int(cntP), int(sumP), int(cntR),
                        int(sumR))
-        return cls(p, r, f, cntP, sumP, cntR, sumR)
+        return cls(p, r, f, cntP, sumP, cntR, sumR, thresholds)
 
     @property
     def counts(self):
@@ -757,17 +762,16 @@ def boundary_pr_curve(y_true, y_pred, *, thresholds=99, tolerance=None, max_dist
 
     Returns
     -------
-    curve : BoundaryPRF
-        Fields are 1-D arrays, one entry per threshold/setting.
-    thresholds : ndarray of float
-        The thresholds (or 1..n for a sweep).
+    BoundaryPRF
+        Fields are 1-D arrays, one entry per threshold/setting; ``thresholds`` holds
+        the thresholds (or 1..n for a sweep).
 
     Examples
     --------
     >>> import numpy as np
     >>> gt = np.zeros((20, 20), bool); gt[:, 10] = True
     >>> pb = np.zeros((20, 20)); pb[:, 10] = 0.8; pb[:, 3] = 0.3
-    >>> curve, t = boundary_pr_curve(gt, pb, thresholds=[0.2, 0.5])
+    >>> curve = boundary_pr_curve(gt, pb, thresholds=[0.2, 0.5])
     >>> curve.precision.tolist(), curve.recall.tolist()
     ([0.5, 1.0], [1.0, 1.0])
     """
@@ -793,7 +797,7 @@ def boundary_pr_curve(y_true, y_pred, *, thresholds=99, tolerance=None, max_dist
     dist = _max_dist(tolerance, max_dist, bmaps[0].shape)
     counts = np.array([_counts(truths, b, dist, method) for b in bmaps],
                       dtype=np.int64)
-    return BoundaryPRF.from_counts(*counts.T), thr
+    return BoundaryPRF.from_counts(*counts.T, thresholds=thr)
 
 
 def _thresholds(thresholds):
@@ -859,7 +863,7 @@ def boundary_ods_ois(curves, thresholds=None):
     if thr.size != n_set:
         raise ValueError(f"thresholds has {thr.size} entries but there are {n_set} "
                          "settings")
-    curve = BoundaryPRF.from_counts(*counts.sum(axis=0).T)
+    curve = BoundaryPRF.from_counts(*counts.sum(axis=0).T, thresholds=thr)
     ods_t, ods_r, ods_p, ods_f = _max_f(thr, curve.recall, curve.precision)
     per_image = BoundaryPRF.from_counts(*np.moveaxis(counts, -1, 0))
     best = np.argmax(per_image.f, axis=1)  # first maximum, as find(F==max(F))(1)

@@ -191,7 +191,7 @@ class BSDSRegionAccumulator:
         bnd = None
         if self.boundary:
             truth = y_true if boundaries_true is None else boundaries_true
-            bnd = boundary_pr_curve(truth, y_pred)[0].counts
+            bnd = boundary_pr_curve(truth, y_pred).counts
         self._rows.append((str(len(self._rows)) if image_id is None else image_id,
                            [s.cnt_r for s in scores], [s.sum_r for s in scores],
                            [s.pri for s in scores], [s.voi for s in scores],
