@@ -20,7 +20,7 @@ __all__ = ["ConfusionMatrix", "MAX_CLASSES", "SemanticMetrics", "confusion_matri
            "mean_dice", "miou", "pixel_accuracy", "semantic_metrics"]
 
 ABSENT = ("exclude", "zero")
-MAX_CLASSES = 2 ** 15   # a K x K int64 table of 8 GiB
+MAX_CLASSES = 2 ** 14   # a K x K int64 table of 2 GiB
 
 
 @dataclass(frozen=True)
@@ -203,8 +203,8 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None):
         Ground-truth and predicted class maps of the same shape (any dimensionality,
         any integer or bool dtype).  Classes are ``0..num_classes-1``.
     num_classes : int
-        Number of classes ``K``, at most :data:`MAX_CLASSES` (32768: the table is
-        ``K * K`` int64 counts).
+        Number of classes ``K``, at most :data:`MAX_CLASSES` (16384: the table is
+        ``K * K`` int64 counts, 2 GiB).
     ignore_index : int, optional
         Ground-truth value whose pixels are skipped.
 
@@ -243,8 +243,12 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None):
     check_same_shape(t, p, "y_true", "y_pred")
     yt, yp = _flat_labels(t), _flat_labels(p)
     nblocks = _num_blocks(yt.size, k)
-    counts = _confusion(yt, yp, k, 0 if ignore is None else ignore, ignore is not None,
-                        nblocks)
+    try:
+        counts = _confusion(yt, yp, k, 0 if ignore is None else ignore,
+                            ignore is not None, nblocks)
+    except MemoryError:
+        raise ValueError(f"num_classes={k}: no memory for the {k} x {k} confusion "
+                         "matrix; lower num_classes") from None
     if counts[k * k + 1]:
         _raise_bad_labels(yt, yp, k, ignore)
     return counts[:k * k].reshape(k, k)
