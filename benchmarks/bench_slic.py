@@ -19,6 +19,7 @@ ASA, EV on the BSDS500 val images at n = 200, 400, 800,
 number of segments written to docs/slic_quality.png.
 """
 import argparse
+import dataclasses
 import json
 import time
 from datetime import date
@@ -99,7 +100,7 @@ def quality(samples, methods, ns):
                 continue   # same algorithm as fast-slic, other instruction set
             ms = [superpixel_metrics(s.segmentations, fn(s.image, n), s.image,
                                      boundaries_true=s.boundaries) for s in samples]
-            a = np.array([tuple(m) for m in ms], dtype=float)
+            a = np.array([dataclasses.astuple(m) for m in ms], dtype=float)
             rows.append(dict(n=n, method=name, k_mean=a[:, 0].mean(),
                              k_min=int(a[:, 0].min()), k_max=int(a[:, 0].max()),
                              br=a[:, 1].mean(), ue=a[:, 2].mean(), asa=a[:, 3].mean(),

@@ -17,7 +17,7 @@
         peak additional memory of one watershed call on the 6 Mpx image and the
         256^3 volume, ours against scikit-image's, each in a fresh subprocess.
     python benchmarks/bench_watershed.py quality [--limit K]
-        BSDS500 region benchmark (classicseg.metrics.bsds_region_benchmark) of
+        BSDS500 region benchmark (classicseg.evaluation.bsds_region_benchmark) of
         watershed(gradient_magnitude(img, sigma), h=h) over an h sweep.
 
 Not timed: image loading, the elevation (gradient) and, except in the "markers"
@@ -256,7 +256,7 @@ def memory(args):
 
 def quality(args):
     from classicseg import gradient_magnitude, watershed
-    from classicseg.metrics import bsds_region_benchmark
+    from classicseg.evaluation import bsds_region_benchmark
 
     for sigma in (0.0, 1.0):
         def segment(image, h, sigma=sigma):
