@@ -12,7 +12,7 @@ import numpy as np
 
 from ._kernels.unionfind import find as _find
 from ._kernels.unionfind import union as _union
-from ._numba import jit
+from ._numba import jit, prange
 from ._validate import check_label_map, check_mask, check_positive
 
 
@@ -91,11 +91,12 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     return out.reshape(labels.shape)
 
 
-# The connectivity kernels are serial: as parallel kernels they cost 5 s more of
-# first-call compilation (of ~27 s cold for import + slic), and the runs they
-# scan are a small part of a SLIC call (see the README's start-up figures).
+# The pixel scans (_label_runs, _run_sums, _paint_runs) are parallel over rows; they
+# allocate with np.empty, because in a parallel kernel every np.zeros / np.full is a
+# parallel region of its own, compiled separately (seconds of cold start-up).
+# _touching_runs only visits small fragments and stays serial.
 
-@jit
+@jit(parallel=True)
 def _label_runs(labels, mask):
     """Maximal runs of equal label along x inside the mask, in raster order.
 
@@ -103,8 +104,9 @@ def _label_runs(labels, mask):
     row_start[r]:row_start[r + 1], covering x0 <= x < x1.  Counted, then filled."""
     Z, Y, X = labels.shape
     n_rows = Z * Y
-    counts = np.zeros(n_rows + 1, np.int64)
-    for r in range(n_rows):
+    counts = np.empty(n_rows + 1, np.int64)
+    counts[0] = 0
+    for r in prange(n_rows):
         z, y = r // Y, r % Y
         n = 0
         for x in range(X):
@@ -116,7 +118,7 @@ def _label_runs(labels, mask):
     x0 = np.empty(row_start[n_rows], np.int64)
     x1 = np.empty(row_start[n_rows], np.int64)
     value = np.empty(row_start[n_rows], np.int64)
-    for r in range(n_rows):
+    for r in prange(n_rows):
         z, y = r // Y, r % Y
         i = row_start[r]
         x = 0
@@ -134,7 +136,7 @@ def _label_runs(labels, mask):
     return row_start, x0, x1, value
 
 
-@jit
+@jit(parallel=True)
 def _run_sums(features, row_start, x0, x1):
     """Per-run sums of each feature plane (C, Z, Y, X)."""
     C = features.shape[0]
@@ -142,8 +144,8 @@ def _run_sums(features, row_start, x0, x1):
     n_rows = row_start.shape[0] - 1
     plane = features[0].size
     flat = features.reshape(-1)
-    sums = np.zeros((x0.shape[0], C))
-    for r in range(n_rows):
+    sums = np.empty((x0.shape[0], C))   # every entry is written below
+    for r in prange(n_rows):
         for i in range(row_start[r], row_start[r + 1]):
             for ch in range(C):   # flat, unsigned offsets: the sum vectorises
                 offset = np.uint64(ch * plane + r * X + x0[i])
@@ -154,13 +156,15 @@ def _run_sums(features, row_start, x0, x1):
     return sums
 
 
-@jit
+@jit(parallel=True)
 def _paint_runs(row_start, x0, x1, run_labels, shape):
     """The label map whose run i holds run_labels[i] (0 elsewhere)."""
-    out = np.zeros(shape, np.int32)
+    out = np.empty(shape, np.int32)
     flat = out.reshape(-1)
     X = shape[2]
-    for r in range(row_start.shape[0] - 1):
+    for r in prange(row_start.shape[0] - 1):
+        for x in range(X):
+            flat[r * X + x] = 0
         for i in range(row_start[r], row_start[r + 1]):
             base = np.uint64(r * X + x0[i])
             for j in range(x1[i] - x0[i]):
