@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 
+__all__ = ["build_parser", "main"]
+
 log = logging.getLogger("classicseg")
 
 

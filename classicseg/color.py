@@ -12,6 +12,8 @@ from ._numba import jit, prange, serial_if_small
 from ._validate import check_channels, check_magnitude, float_dtype_for, \
     spatial_image, to_float
 
+__all__ = ["lab2rgb", "rgb2lab"]
+
 # sRGB specification RGB -> XYZ (the matrix skimage uses) and its inverse.
 _M = ((0.412453, 0.357580, 0.180423),
       (0.212671, 0.715160, 0.072169),

@@ -23,6 +23,10 @@ import numpy as np
 
 from .io import read_image
 
+__all__ = ["BSDSSample", "CAMVID_CLASSES", "CAMVID_IGNORE_INDEX", "ENV_VAR",
+           "bsds500_dir", "bsds500_ids", "camvid_dir", "camvid_pairs",
+           "default_data_root", "load_bsds500", "load_bsds500_gt", "load_camvid"]
+
 CAMVID_CLASSES = ("Sky", "Building", "Pole", "Road", "Pavement", "Tree", "SignSymbol",
                   "Fence", "Car", "Pedestrian", "Bicyclist")
 """The 11 CamVid classes of the SegNet protocol, index = class id."""

@@ -5,6 +5,8 @@ from ._lazy import lazy_module
 from ._validate import check_sigma, power_of_two_scale, spatial_image, to_float
 from .color import check_rgb, lab_image
 
+__all__ = ["gradient_magnitude"]
+
 ndi = lazy_module("scipy.ndimage")
 
 # Separable kernels: derivative along one axis, smoothing along the others.

@@ -15,6 +15,8 @@ import numpy as np
 
 from ._validate import check_array, check_channels, check_label_map, to_float
 
+__all__ = ["IMAGE_SUFFIXES", "read_image", "read_labels", "write_image", "write_labels"]
+
 #: Suffixes (lower case) that :func:`read_image` reads.
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
                             ".ppm", ".pgm", ".pbm", ".pnm", ".jp2", ".npy"})

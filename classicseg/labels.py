@@ -15,6 +15,8 @@ from ._kernels.unionfind import union as _union
 from ._numba import jit, prange
 from ._validate import check_label_map, check_mask, check_positive
 
+__all__ = ["adjust_segment_count", "enforce_connectivity", "relabel_sequential"]
+
 
 # ------------------------------------------------------------------ relabelling
 

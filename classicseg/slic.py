@@ -22,6 +22,8 @@ from ._validate import (check_mask, check_positive, check_sigma, check_spacing,
 from .color import _rgb2lab_uint8_flat, _srgb_lut, check_rgb, lab_image
 from .labels import _enforce_connectivity, adjust_segment_count, relabel_sequential
 
+__all__ = ["slic"]
+
 # Accumulator memory per call is n_bands * K * (C + 3) float64: cap it.
 _MAX_ACCUMULATOR_BYTES = 64 << 20
 _MAX_BANDS = 16

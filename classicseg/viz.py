@@ -15,6 +15,8 @@ from ._numba import jit, prange, serial_if_small
 from ._validate import check_array, check_channels, check_label_map, check_same_shape, \
     to_float
 
+__all__ = ["find_boundaries", "label_colors", "mark_boundaries"]
+
 ndi = lazy_module("scipy.ndimage")
 
 _MODES = ("thick", "inner", "outer", "subpixel")

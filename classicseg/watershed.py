@@ -19,6 +19,9 @@ from ._watershed_kernels import (WALL, _cell_labels, _cell_states,
                                  _connect_strays, _fill_cells, _flood, _flood_compact,
                                  _reconstruct_erosion, _regional_minima)
 
+__all__ = ["grid_markers", "h_minima_markers", "regional_minima", "watershed",
+           "watershed_segmentation"]
+
 ndi = lazy_module("scipy.ndimage")
 
 # Float elevations: about this many pixels per bucket of the hierarchical queue.
