@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-__all__ = ["add_evaluate_parsers"]
+__all__ = ["add_evaluate_parsers", "write_json"]
 
 log = logging.getLogger("classicseg")
 
@@ -54,7 +54,7 @@ def _cmd_evaluate_semantic(args):
                   args.num_classes)
         return 2
     sys.stdout.write(f"images: {n}\n{semantic_table(m, names)}\n")
-    return _write_json(args.json, {"num_images": n, "num_classes": args.num_classes,
+    return write_json(args.json, {"num_images": n, "num_classes": args.num_classes,
                                    "ignore_index": args.ignore_index,
                                    "absent": args.absent, **to_jsonable(m)})
 
@@ -82,7 +82,7 @@ def _cmd_evaluate_instance(args):
         return 1
     sys.stdout.write(instance_table(m) + "\n")
     from .metrics.instance import STAT_NAMES
-    return _write_json(args.json, {
+    return write_json(args.json, {
         **{k: float(v) for k, v in zip(STAT_NAMES, m.stats)},
         "ap_per_class": {str(c): (None if ap != ap else float(ap))
                          for c, ap in zip(m.classes.tolist(), m.ap_per_class)}})
@@ -118,11 +118,12 @@ def _cmd_evaluate_panoptic(args):
         log.error("%s", exc)
         return 1
     sys.stdout.write(panoptic_table(m, names) + "\n")
-    return _write_json(args.json, to_jsonable(m))
+    return write_json(args.json, to_jsonable(m))
 
 
-def _write_json(path, data):
-    """Write ``data`` to ``path`` (when given); 0 on success, 1 on failure."""
+def write_json(path, data):
+    """Write ``data`` to ``path`` (when given); 0 on success, 1 on failure (logged).
+    Shared by every ``evaluate`` subcommand."""
     if path:
         import json
         try:

@@ -187,8 +187,7 @@ def _parse_sweep(specs, segmenter):
 
 
 def _cmd_evaluate_bsds(args):
-    import json
-
+    from ._cli_evaluate import write_json
     from .evaluation import bsds_region_benchmark
     from .segmenters import default_channel_axis
 
@@ -213,10 +212,7 @@ def _cmd_evaluate_bsds(args):
         log.error("%s", exc)
         return 1
     sys.stdout.write(f"method: {args.method}\n{res.table()}\n")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"method": args.method, **res.to_dict()}, f, indent=1)
-    return 0
+    return write_json(args.json, {"method": args.method, **res.to_dict()})
 
 
 # --------------------------------------------------------------------- entry

@@ -199,3 +199,10 @@ def test_region_accumulator_merge_equals_one_pass(boundary):
         a.update([stripes(2)], [stripes(2)])
     with pytest.raises(TypeError, match="BSDSRegionAccumulator"):
         a.merge([])
+
+
+def test_cli_evaluate_bsds_unwritable_json_is_reported(tmp_path, fake_method, caplog):
+    write_fake(tmp_path)
+    assert cli.main(["evaluate", "bsds", "--method", "stripes", "--data-root",
+                     str(tmp_path), "--no-boundary", "--json", str(tmp_path)]) == 1
+    assert "cannot write" in caplog.text
