@@ -138,8 +138,8 @@ def _fail(result, path, message):
 
 def _segment_one(path, out, segmenter, params, format, overlay):
     image = read_image(path)
-    labels = segmenter(image, channel_axis=segmenters.default_channel_axis(image),
-                       **params)
+    labels = segmenter.func(image, channel_axis=segmenters.default_channel_axis(image),
+                            **params)   # params resolved once, in segment_files
     written = [write_labels(out / f"{path.stem}_labels.png", labels, format=format)]
     log.debug("%s -> %s (%d segments)", path, written[0], labels.max())
     if overlay:

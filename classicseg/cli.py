@@ -199,8 +199,8 @@ def _cmd_evaluate_bsds(args):
         return 2
 
     def segment(image, **setting):
-        return segmenter(image, channel_axis=default_channel_axis(image),
-                         **{**params, **setting})
+        return segmenter.func(image, channel_axis=default_channel_axis(image),
+                              **{**params, **setting})   # all checked above
 
     _announce_compilation()
     try:
