@@ -38,11 +38,11 @@ def jit(func=None, *, parallel=False, fastmath=True, inline=False):
                    fastmath=set(FASTMATH) if fastmath else False,
                    error_model="numpy", inline="always" if inline else "never")
 
-    def compile_lazily(f):
+    def compile_cached(f):
         dispatcher = numba.njit(**options)(f)
         dispatcher._cache = _PackageCache(dispatcher.py_func)   # cache=True, our stamp
         return dispatcher
-    return compile_lazily if func is None else compile_lazily(func)
+    return compile_cached if func is None else compile_cached(func)
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
