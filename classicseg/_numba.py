@@ -16,6 +16,10 @@ import contextlib
 import functools
 import hashlib
 import os
+import pickle
+import subprocess
+import sys
+import threading
 
 import numba
 from llvmlite import ir
@@ -132,6 +136,94 @@ def on_first_compile(callback):
             pass
 
     event.register("numba:compile", _Once())
+
+
+# ------------------------------------------------------------------ cold start
+
+# The child imports the parent's copy of classicseg, putting it first on sys.path only
+# when another copy (or none) would be found.
+_COMPILE_CHILD = """
+import importlib, importlib.util, os, pickle, sys
+package_dir, module, name, examples = pickle.load(sys.stdin.buffer)
+spec = importlib.util.find_spec("classicseg")
+if spec is None or os.path.dirname(spec.origin) != package_dir:
+    sys.path.insert(0, os.path.dirname(package_dir))
+import numba
+dispatcher = getattr(importlib.import_module(module), name)
+dispatcher.compile(tuple(numba.typeof(x) for x in examples))
+"""
+
+
+class BackgroundCompile:
+    """A kernel being compiled into the on-disk cache by another process."""
+
+    def __init__(self, process):
+        self._process = process
+
+    def wait(self, timeout=300):
+        """Block until the other process is done (the kernel's first call then
+        loads it from the cache; if that process failed, the call compiles it)."""
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def compile_in_background(dispatcher, *examples):
+    """Compile ``dispatcher`` for the types of ``examples`` in a child process,
+    into the shared on-disk cache, while this process compiles something else.
+
+    Numba compiles on one core under a global lock; a cold start that compiles
+    two big kernels one after the other (SLIC's k-means, then its connectivity
+    pass) takes about half the time with the second one built on another core.
+    Returns a :class:`BackgroundCompile` to ``wait()`` for before the first call,
+    or None when there is nothing to gain: the kernel is compiled in this process
+    or cached on disk, fewer than two CPUs are usable, the JIT is off, or
+    ``CLASSICSEG_BACKGROUND_COMPILE=0``.  One child per kernel and process: later
+    calls get the same handle.  ``examples`` are small arrays/scalars of the
+    argument types, pickled to the child.
+    """
+    if (numba.config.DISABLE_JIT or _usable_cpus() < 2 or not sys.executable
+            or os.environ.get("CLASSICSEG_BACKGROUND_COMPILE", "1") == "0"):
+        return None
+    with _BACKGROUND_LOCK:
+        if dispatcher in _BACKGROUND:
+            return _BACKGROUND[dispatcher]
+        if dispatcher.overloads:
+            return None
+        try:
+            if _is_cached(dispatcher, tuple(numba.typeof(x) for x in examples)):
+                return None
+            process = subprocess.Popen([sys.executable, "-c", _COMPILE_CHILD],
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            with process.stdin:
+                pickle.dump((_PACKAGE, dispatcher.py_func.__module__,
+                             dispatcher.py_func.__name__, examples), process.stdin)
+        except (OSError, AttributeError, pickle.PicklingError):
+            return None   # private Numba API changed, or no process: compile here
+        _BACKGROUND[dispatcher] = BackgroundCompile(process)
+        return _BACKGROUND[dispatcher]
+
+
+_BACKGROUND = {}   # dispatcher -> its BackgroundCompile, at most one per process
+_BACKGROUND_LOCK = threading.Lock()
+
+
+def _is_cached(dispatcher, signature):
+    """Whether Numba's on-disk cache holds a fresh ``signature`` of ``dispatcher``
+    (without loading it)."""
+    cache = dispatcher._cache
+    key = cache._index_key(signature, dispatcher.targetctx.codegen())
+    return key in cache._cache_file._load_index()
+
+
+def _usable_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
 
 
 @intrinsic

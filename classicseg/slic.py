@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ._numba import jit, prange
+from ._numba import compile_in_background, jit, prange
 from ._validate import (check_mask, check_positive, check_sigma, check_spacing,
                         power_of_two_scale, spatial_image, to_float)
 from .color import _rgb2lab_uint8_flat, _srgb_lut, check_rgb, lab_image
@@ -117,6 +117,9 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     >>> bool((labels[:, :30, None] != labels[:, 30:][:, None]).all())
     True
     """
+    connectivity = enforce_connectivity or exact
+    # a cold cache: the connectivity kernel compiles on the other core meanwhile
+    pending = compile_in_background(*_CONNECTIVITY_EXAMPLE) if connectivity else None
     planes, colour_scale, span_bound = _features(image, channel_axis, sigma, spacing)
     spatial_shape = planes.shape[1:]
     n_pixels = math.prod(spatial_shape)
@@ -157,7 +160,9 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
     n_bands = _band_count(vmask.shape[0] * vmask.shape[1], len(centers), len(planes))
     labels = _slic_kernel(planes, vmask, centers, half_window, sp3, s_phys,
                           compactness / colour_scale, slico, max_num_iter, n_bands)
-    if enforce_connectivity or exact:
+    if connectivity:
+        if pending is not None:
+            pending.wait()
         segment_size = n_available / n
         min_size = int(min(min_size_factor * segment_size, n_available))
         # masked pixels that no window reached keep -1: a label of their own
@@ -312,6 +317,12 @@ def _fallback_seed(planes, mask):
     coords = np.argwhere(mask)
     best = coords[np.argmin(((coords - coords.mean(0)) ** 2).sum(1))]
     return _perturb_seeds(planes, mask, best[None].astype(np.int64))
+
+
+# _enforce_connectivity and the types slic calls it with
+_CONNECTIVITY_EXAMPLE = (_enforce_connectivity, np.zeros((1, 1, 1), np.int32),
+                         np.ones((1, 1, 1), np.bool_), 0,
+                         np.zeros((3, 1, 1, 1), np.float32), True)
 
 
 def _band_count(n_rows, n_clusters, n_channels):

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
@@ -143,6 +145,33 @@ def test_identical_for_one_and_two_threads(chelsea, one_thread):
 def test_deterministic(chelsea):
     assert np.array_equal(slic(chelsea, n=250, slico=True), slic(chelsea, n=250, slico=True))
 
+
+
+def test_background_compile_builds_the_signature_slic_calls(chelsea, monkeypatch):
+    """slic compiles its connectivity kernel in another process for the types of
+    _CONNECTIVITY_EXAMPLE: they must be the types of every real call, or that
+    work is wasted."""
+    import numba
+
+    slic_module = sys.modules["classicseg.slic"]
+    kernel, *examples = slic_module._CONNECTIVITY_EXAMPLE
+    expected = tuple(numba.typeof(x) for x in examples)
+    seen = []
+
+    def recording(*args):
+        seen.append(tuple(numba.typeof(x) for x in args))
+        return kernel(*args)
+
+    monkeypatch.setattr(slic_module, "_enforce_connectivity", recording)
+    volume = np.random.default_rng(0).random((4, 20, 30))
+    mask = np.zeros(chelsea.shape[:2], bool)
+    mask[10:, ::2] = True   # a mask whose reshape is a view
+    for image, kwargs in [(chelsea, {}), (chelsea[::2, ::-1], dict(exact=True, n=50)),
+                          (chelsea.astype(np.float32) / 255, dict(mask=mask)),
+                          (chelsea[..., 0], dict(channel_axis=None, slico=True)),
+                          (volume, dict(channel_axis=None, n=20))]:
+        slic(image, **kwargs)
+    assert seen == [expected] * 5
 
 # ------------------------------------------------------------------ errors
 
