@@ -39,12 +39,12 @@ def _add_evaluate_semantic(ev):
 
 
 def _cmd_evaluate_semantic(args):
-    from .evaluation import evaluate_semantic_folders, semantic_table
+    from .evaluation import evaluate_semantic_folders, pair_by_stem, semantic_table
     from .metrics import to_jsonable
     try:
-        m, n = evaluate_semantic_folders(args.pred_dir, args.gt_dir, args.num_classes,
-                                         ignore_index=args.ignore_index,
-                                         absent=args.absent)
+        n = len(pair_by_stem(args.pred_dir, args.gt_dir))
+        m = evaluate_semantic_folders(args.pred_dir, args.gt_dir, args.num_classes,
+                                      ignore_index=args.ignore_index, absent=args.absent)
     except (FileNotFoundError, ValueError, TypeError) as exc:
         log.error("%s", exc)
         return 1

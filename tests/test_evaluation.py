@@ -38,9 +38,10 @@ def test_semantic_folders_equal_the_metrics_on_the_arrays(tmp_path):
         np.save(tmp_path / "p" / f"{i}.npy", pred)
         gts.append(gt)
         preds.append(pred)
-    m, n = evaluate_semantic_folders(tmp_path / "p", tmp_path / "g", 3)
+    m = evaluate_semantic_folders(tmp_path / "p", tmp_path / "g", 3)
     want = semantic_metrics(np.stack(gts), np.stack(preds), 3)
-    assert n == 3 and m.to_dict() == want.to_dict()
+    assert m.to_dict() == want.to_dict()
+    assert len(pair_by_stem(tmp_path / "p", tmp_path / "g")) == 3
 
 
 def test_pair_by_stem_names_what_is_missing(tmp_path):

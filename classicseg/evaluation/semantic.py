@@ -18,8 +18,9 @@ def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=Non
                               absent="exclude"):
     """Score every predicted class map in ``pred_dir`` against ``gt_dir``.
 
-    Files are paired by stem (``a.png`` with ``a.png`` or ``a.npy``).  Returns
-    ``(SemanticMetrics, number_of_images)``.
+    Files are paired by stem (``a.png`` with ``a.png`` or ``a.npy``, see
+    :func:`pair_by_stem`).  Returns the :class:`~classicseg.metrics.SemanticMetrics`
+    of all images together (like the other ``evaluate_*`` functions).
 
     Raises
     ------
@@ -33,7 +34,7 @@ def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=Non
             acc.update(read_labels(gt_path), read_labels(pred_path))
         except ValueError as exc:
             raise ValueError(f"{stem}: {exc}") from None
-    return acc.compute(), len(pairs)
+    return acc.compute()
 
 
 def pair_by_stem(pred_dir, gt_dir):

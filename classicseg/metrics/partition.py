@@ -21,7 +21,6 @@ contract): those pixels are left out of every count, exactly as if they were cut
 of both maps.  When no pixel is left, the metrics are NaN.
 """
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -128,7 +127,8 @@ def _best_iou(t):
     return best
 
 
-class ImageScores(NamedTuple):
+@dataclass(frozen=True)
+class ImageScores(Result):
     """Everything the BSDS region benchmark keeps per image and setting
     (the output of :func:`image_scores`, used by :mod:`classicseg.metrics.bsds`)."""
     cnt_r: float         # sum over all annotators' regions of area * best IoU
