@@ -10,6 +10,7 @@ import heapq
 
 import numpy as np
 
+from ._kernels.runs import label_runs as _label_runs
 from ._kernels.unionfind import find as _find
 from ._kernels.unionfind import union as _union
 from ._numba import jit, prange
@@ -93,50 +94,11 @@ def enforce_connectivity(labels, min_size=0, *, mask=None):
     return out.reshape(labels.shape)
 
 
-# The pixel scans (_label_runs, _run_sums, _paint_runs) are parallel over rows; they
-# allocate with np.empty, because in a parallel kernel every np.zeros / np.full is a
-# parallel region of its own, compiled separately (seconds of cold start-up).
-# _touching_runs only visits small fragments and stays serial.
-
-@jit(parallel=True)
-def _label_runs(labels, mask):
-    """Maximal runs of equal label along x inside the mask, in raster order.
-
-    Returns (row_start, x0, x1, value): the runs of row r = z * Y + y are
-    row_start[r]:row_start[r + 1], covering x0 <= x < x1.  Counted, then filled."""
-    Z, Y, X = labels.shape
-    n_rows = Z * Y
-    counts = np.empty(n_rows + 1, np.int64)
-    counts[0] = 0
-    for r in prange(n_rows):
-        z, y = r // Y, r % Y
-        n = 0
-        for x in range(X):
-            if mask[z, y, x] and (x == 0 or not mask[z, y, x - 1]
-                                  or labels[z, y, x] != labels[z, y, x - 1]):
-                n += 1
-        counts[r + 1] = n
-    row_start = np.cumsum(counts)
-    x0 = np.empty(row_start[n_rows], np.int64)
-    x1 = np.empty(row_start[n_rows], np.int64)
-    value = np.empty(row_start[n_rows], np.int64)
-    for r in prange(n_rows):
-        z, y = r // Y, r % Y
-        i = row_start[r]
-        x = 0
-        while x < X:
-            if not mask[z, y, x]:
-                x += 1
-                continue
-            v = labels[z, y, x]
-            x0[i] = x
-            while x < X and mask[z, y, x] and labels[z, y, x] == v:
-                x += 1
-            x1[i] = x
-            value[i] = v
-            i += 1
-    return row_start, x0, x1, value
-
+# The pixel scans (_label_runs of classicseg._kernels.runs, _run_sums, _paint_runs)
+# are parallel over rows; they allocate with np.empty, because in a parallel kernel
+# every np.zeros / np.full is a parallel region of its own, compiled separately
+# (seconds of cold start-up).  _touching_runs only visits small fragments and stays
+# serial.
 
 @jit(parallel=True)
 def _run_sums(features, row_start, x0, x1):

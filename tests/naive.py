@@ -171,3 +171,24 @@ def _reconnect(label, markers, inside, inert, around):
                 changed = True
     label[(label > 0) & ~np.isin(np.arange(label.size).reshape(label.shape),
                                   [np.ravel_multi_index(p, label.shape) for p in good])] = 0
+
+
+# ------------------------------------------------------------------ shared primitives
+
+def row_runs(labels, mask):
+    """Maximal runs (row, x0, x1, value) of equal label along the last axis inside
+    ``mask``, rows in raster order of the leading axes."""
+    lab = labels.reshape(int(np.prod(labels.shape[:-1])), labels.shape[-1])
+    inside = mask.reshape(lab.shape)
+    runs = []
+    for r in range(lab.shape[0]):
+        x = 0
+        while x < lab.shape[1]:
+            if not inside[r, x]:
+                x += 1
+                continue
+            start = x
+            while x < lab.shape[1] and inside[r, x] and lab[r, x] == lab[r, start]:
+                x += 1
+            runs.append((r, start, x, int(lab[r, start])))
+    return runs

@@ -7,7 +7,10 @@ import pytest
 from classicseg import _numba
 from classicseg._kernels import (find, neighbour_steps, raveled_offsets,
                                  region_adjacency, union)
+from classicseg._kernels.runs import label_runs
 from classicseg._numba import jit
+
+import naive
 
 
 def test_cached_kernels_are_stale_when_a_shared_primitive_changes(tmp_path, monkeypatch):
@@ -104,3 +107,23 @@ def _components(pairs, n):
 def test_union_find_roots_are_the_first_member():
     roots = _components(np.array([[4, 2], [5, 4], [1, 3]]), 6)
     assert roots.tolist() == [0, 1, 2, 1, 2, 2]
+
+
+# --------------------------------------------------------------------- runs
+
+@pytest.mark.parametrize("shape", [(1, 9, 13), (4, 6, 7), (1, 1, 0), (2, 3, 1)])
+@pytest.mark.parametrize("masked", [False, True])
+def test_label_runs_equal_a_naive_scan(shape, masked):
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, shape).astype(np.int32)
+    mask = rng.random(shape) < 0.8 if masked else np.ones(shape, bool)
+    row_start, x0, x1, value = label_runs(labels, mask)
+    rows = np.repeat(np.arange(shape[0] * shape[1]), np.diff(row_start))
+    got = list(zip(rows.tolist(), x0.tolist(), x1.tolist(), value.tolist()))
+    assert got == naive.row_runs(labels, mask)
+
+
+def test_label_runs_take_any_nonzero_as_inside():
+    labels = np.array([[[0, 2, 2, 0, 5, 5, 5]]])
+    _, x0, x1, value = label_runs(labels, labels)
+    assert (x0.tolist(), x1.tolist(), value.tolist()) == ([1, 4], [3, 7], [2, 5])

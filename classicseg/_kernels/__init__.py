@@ -6,6 +6,8 @@
   offsets in a padded array.
 - :mod:`.adjacency`: the region adjacency graph of a label map as a symmetric CSR
   matrix of shared boundary lengths.
+- :mod:`.runs`: row runs of equal label inside a mask (connected components, the
+  instance metrics' masks).
 
 Kernels here may be called (and inlined) from any module: the kernel cache of
 :mod:`classicseg._numba` is stamped with these files, so editing them recompiles

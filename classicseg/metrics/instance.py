@@ -14,7 +14,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .._numba import jit
+from .._kernels.runs import label_runs
+from .._numba import jit, serial_if_small
 from .._validate import check_finite, check_label_map
 from ._result import Result
 
@@ -402,7 +403,10 @@ def _runs_of_label_map(labels, n, name):
                          "entry)")
     if flat.dtype.itemsize > 4 or flat.dtype.kind == "b":
         flat = flat.astype(np.int32)
-    ptr, starts, ends, area = _label_runs(flat, n)
+    rows = flat.reshape(1, -1, labels.shape[1]) if flat.size else flat.reshape(1, 1, 0)
+    with serial_if_small(flat.size):   # the labels are their own mask (0 = none)
+        row_start, x0, x1, value = label_runs(rows, rows)
+    ptr, starts, ends, area = _runs_by_label(x0, x1, value, row_start, rows.shape[2], n)
     return Runs(ptr, starts, ends, area, labels.shape)
 
 
@@ -425,32 +429,40 @@ def _runs_of_stack(stack, name):
 # --------------------------------------------------------------------- kernels
 
 @jit
-def _label_runs(flat, n):
-    """Runs of each label ``1..n`` of a flat label map (one pass to count, one to fill)."""
+def _runs_by_label(x0, x1, value, row_start, width, n):
+    """The row runs of a label map (:func:`~classicseg._kernels.runs.label_runs`)
+    as runs ``[start, end)`` of its flat pixel order, grouped by label ``1..n``
+    (``ptr``, as :class:`Runs`), with each label's area: a run ending a row and the
+    run of the same label starting the next row are one run."""
+    n_runs = x0.size
+    joined = np.zeros(n_runs, np.bool_)   # run i continues run i - 1
     count = np.zeros(n + 1, np.int64)
     area = np.zeros(n + 1, np.int64)
-    prev = -1
-    for i in range(flat.size):
-        v = flat[i]
-        area[v] += 1
-        if v != prev:
+    row = 0
+    for i in range(n_runs):
+        while row_start[row + 1] <= i:
+            row += 1
+        v = value[i]
+        area[v] += x1[i] - x0[i]
+        joined[i] = (x0[i] == 0 and row > 0 and row_start[row - 1] < i
+                     and x1[i - 1] == width and value[i - 1] == v)
+        if not joined[i]:
             count[v] += 1
-            prev = v
     ptr = np.zeros(n + 1, np.int64)
     for v in range(1, n + 1):
         ptr[v] = ptr[v - 1] + count[v]
     fill = ptr[:-1].copy()
     starts = np.empty(ptr[n], np.int64)
     ends = np.empty(ptr[n], np.int64)
-    start = 0
-    for i in range(1, flat.size + 1):
-        if i == flat.size or flat[i] != flat[start]:
-            v = flat[start]
-            if v > 0:
-                starts[fill[v - 1]] = start
-                ends[fill[v - 1]] = i
-                fill[v - 1] += 1
-            start = i
+    row = 0
+    for i in range(n_runs):
+        while row_start[row + 1] <= i:
+            row += 1
+        k = value[i] - 1
+        if not joined[i]:
+            starts[fill[k]] = row * width + x0[i]
+            fill[k] += 1
+        ends[fill[k] - 1] = row * width + x1[i]
     return ptr, starts, ends, area[1:]
 
 
