@@ -200,15 +200,17 @@ def check_spacing(spacing, ndim, name="spacing"):
     return sp
 
 
-def power_of_two_scale(arr, limit=2.0 ** 50):
+def power_of_two_scale(arr, limit=2.0 ** 50, *, value_range=None):
     """A power of two ``f`` with ``max |arr| / f <= 1`` when ``max |arr|`` exceeds
     ``limit``, else 1.0.
 
     Dividing by ``f`` is exact, so a scale-equivariant computation can run on
     ``arr / f`` in float32 without overflowing its squares, and leaves ordinary
-    data untouched.
+    data untouched.  ``value_range``: ``(arr.min(), arr.max())`` when the caller
+    already has them (no pass over ``arr``).
     """
-    peak = max(-float(arr.min()), float(arr.max()))   # no |arr| temporary
+    lo, hi = value_range if value_range is not None else (arr.min(), arr.max())
+    peak = max(-float(lo), float(hi))   # no |arr| temporary
     return 1.0 if peak <= limit else 2.0 ** math.ceil(math.log2(peak))
 
 

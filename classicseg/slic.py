@@ -179,8 +179,7 @@ def slic(image, n=500, compactness=10.0, *, max_num_iter=10, sigma=0.0, mask=Non
 
 def _features(image, channel_axis, sigma, spacing):
     """The clustering features as float32 planes (C, *spatial), their colour
-    scale (distance units per feature unit) and a bound on their span (None when
-    not known without a pass over them).
+    scale (distance units per feature unit) and a bound on their span.
 
     SLIC works in float32 whatever the input: its distances need no more.  Lab is
     computed in float64 and rounded once, so uint8, uint16 and float64 versions of
@@ -192,7 +191,6 @@ def _features(image, channel_axis, sigma, spacing):
     if has_channels and arr.shape[-1] == 3 and arr.dtype == np.uint8:
         planes, colour_scale, span_bound = _lab_planes_uint8(arr), 1.0, _UINT8_LAB_SPAN
     else:
-        span_bound = None
         if has_channels and arr.shape[-1] == 3:
             check_rgb(arr)
             exact_in_f32 = arr.dtype in (np.float32, np.float16)
@@ -201,12 +199,15 @@ def _features(image, channel_axis, sigma, spacing):
         else:
             feats, colour_scale = to_float(arr), 100.0
         feats = feats[None] if not has_channels else np.moveaxis(feats, -1, 0)
+        lo, hi = float(feats.min()), float(feats.max())
         # huge values: divide by a power of two (exact) so float32 squares fit;
         # the colour scale absorbs it, so distances are unchanged
-        scale = power_of_two_scale(feats)
+        scale = power_of_two_scale(feats, value_range=(lo, hi))
         planes = np.ascontiguousarray(feats / scale if scale != 1 else feats,
                                       dtype=np.float32)
         colour_scale *= scale
+        # float32 rounding may widen the span a hair; smoothing only narrows it
+        span_bound = (hi - lo) / scale * (1 + 1e-6)
     sp = check_spacing(spacing, planes.ndim - 1)
     sigmas = check_sigma(sigma, planes.shape[1:], sp)
     if max(sigmas) > 0:
@@ -220,11 +221,12 @@ def _features(image, channel_axis, sigma, spacing):
 _UINT8_LAB_SPAN = 300.0
 
 
-def _check_compactness(compactness, planes, colour_scale, span_bound=None):
+def _check_compactness(compactness, planes, colour_scale, span_bound):
     """``compactness`` as a float, refused when so small against the features'
-    span that the weighted colour distances overflow float32."""
+    span that the weighted colour distances overflow float32; ``span_bound``
+    bounds that span (the exact span is measured only near the limit)."""
     compactness = check_positive(compactness, "compactness")
-    if span_bound is not None and compactness >= colour_scale * span_bound * 1e-15:
+    if compactness >= colour_scale * max(span_bound, 1.0) * 1e-15:
         return compactness   # fine for any span up to the bound
     span = float(planes.max()) - float(planes.min())
     lowest = colour_scale * max(span, 1.0) * 1e-15
