@@ -192,3 +192,35 @@ def row_runs(labels, mask):
                 x += 1
             runs.append((r, start, x, int(lab[r, start])))
     return runs
+
+
+def boundaries_along(labels, steps):
+    """True where a pixel's label differs from its neighbour's along one of
+    ``steps`` (neighbours outside the map do not count)."""
+    out = np.zeros(labels.shape, bool)
+    for p in np.ndindex(labels.shape):
+        for s in steps:
+            q = tuple(a + b for a, b in zip(p, s))
+            if all(0 <= c < n for c, n in zip(q, labels.shape)) and labels[q] != labels[p]:
+                out[p] = True
+    return out
+
+
+def seg2bdry(seg):
+    """BSDS ``seg2bdry(seg, 'imageSize')`` as the MATLAB code does it: label edges
+    drawn on the doubled-resolution grid (between pixels, plus the crossings), the
+    border row/column copied from its neighbour, subsampled back to image size."""
+    h, w = seg.shape
+    ev = np.zeros((h, w), bool)
+    ev[:-1] = seg[:-1] != seg[1:]
+    eh = np.zeros((h, w), bool)
+    eh[:, :-1] = seg[:, :-1] != seg[:, 1:]
+    b = np.zeros((2 * h + 1, 2 * w + 1), bool)
+    b[2::2, 1::2] = ev
+    b[1::2, 2::2] = eh
+    b[2:-1:2, 2:-1:2] = eh[:-1, :-1] | eh[1:, :-1] | ev[:-1, :-1] | ev[:-1, 1:]
+    b[0] = b[1]
+    b[:, 0] = b[:, 1]
+    b[-1] = b[-2]
+    b[:, -1] = b[:, -2]
+    return b[2::2, 2::2]

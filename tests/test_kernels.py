@@ -7,6 +7,8 @@ import pytest
 from classicseg import _numba
 from classicseg._kernels import (find, neighbour_steps, raveled_offsets,
                                  region_adjacency, union)
+from classicseg._kernels.boundary import (BLOCK, RIGHT_DOWN, boundary_map, boundary_steps,
+                                          label_boundaries, subpixel_boundary_map)
 from classicseg._kernels.runs import label_runs
 from classicseg._numba import jit
 
@@ -127,3 +129,46 @@ def test_label_runs_take_any_nonzero_as_inside():
     labels = np.array([[[0, 2, 2, 0, 5, 5, 5]]])
     _, x0, x1, value = label_runs(labels, labels)
     assert (x0.tolist(), x1.tolist(), value.tolist()) == ([1, 4], [3, 7], [2, 5])
+
+
+# --------------------------------------------------------------------- boundaries
+
+@pytest.mark.parametrize("shape", [(12, 15), (5, 6, 7)])
+@pytest.mark.parametrize("mode", ["thick", "inner", "outer"])
+def test_boundary_map_equals_skimage(shape, mode):
+    from skimage.segmentation import find_boundaries
+    labels = np.random.default_rng(4).integers(0, 4, shape).astype(np.int32)
+    lab = labels.reshape((1,) * (3 - labels.ndim) + shape)
+    for connectivity in range(1, labels.ndim + 1):
+        out = np.empty(lab.shape, np.uint8)
+        boundary_map(lab, boundary_steps(labels.ndim, connectivity),
+                     boundary_steps(labels.ndim, labels.ndim),
+                     ("thick", "inner", "outer").index(mode), 1, 2 ** 31 - 1, out)
+        want = find_boundaries(labels, connectivity, mode=mode, background=1)
+        assert np.array_equal(out.reshape(shape).view(bool), want), connectivity
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (3, 4, 5)])
+def test_subpixel_boundary_map_equals_skimage(shape):
+    from skimage.segmentation import find_boundaries
+    labels = np.random.default_rng(5).integers(0, 3, shape).astype(np.int32)
+    labels[0, 0] = 2 ** 31 - 1   # the dtype maximum does not count as a label
+    lab = labels.reshape((1,) * (3 - labels.ndim) + shape)
+    out = np.empty(tuple(2 * s - 1 for s in lab.shape), bool)
+    subpixel_boundary_map(lab, 2 ** 31 - 1, out)
+    want = find_boundaries(labels, mode="subpixel")
+    assert np.array_equal(out.reshape(want.shape), want)
+
+
+@pytest.mark.parametrize("steps", [RIGHT_DOWN, BLOCK])
+def test_label_boundaries_along_steps_equal_a_naive_scan(steps):
+    labels = np.random.default_rng(6).integers(0, 3, (1, 10, 12))
+    assert np.array_equal(label_boundaries(labels, steps).view(bool),
+                          naive.boundaries_along(labels, steps.tolist()))
+
+
+@pytest.mark.parametrize("shape", [(10, 12), (1, 7), (6, 1), (1, 1)])
+def test_block_steps_give_bsds_seg2bdry(shape):
+    labels = np.random.default_rng(8).integers(0, 3, (1,) + shape)
+    assert np.array_equal(label_boundaries(labels, BLOCK).view(bool)[0],
+                          naive.seg2bdry(labels[0]))

@@ -8,6 +8,8 @@
   matrix of shared boundary lengths.
 - :mod:`.runs`: row runs of equal label inside a mask (connected components, the
   instance metrics' masks).
+- :mod:`.boundary`: boundary maps, a label differing from a neighbour's along given
+  steps (find_boundaries, the superpixel and the BSDS boundary definitions).
 
 Kernels here may be called (and inlined) from any module: the kernel cache of
 :mod:`classicseg._numba` is stamped with these files, so editing them recompiles

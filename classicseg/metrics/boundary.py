@@ -22,6 +22,7 @@ from typing import Optional
 
 import numpy as np
 
+from .._kernels.boundary import BLOCK, label_boundaries
 from .._numba import jit
 from .._validate import check_array, check_positive, check_same_shape
 from ._result import Result
@@ -169,20 +170,17 @@ def boundaries_from_labels(labels):
 
 
 def _seg2bdry(seg):
-    h, w = seg.shape
-    ev = np.zeros((h, w), bool)
-    ev[:-1] = seg[:-1] != seg[1:]
-    eh = np.zeros((h, w), bool)
-    eh[:, :-1] = seg[:, :-1] != seg[:, 1:]
-    b = np.zeros((2 * h + 1, 2 * w + 1), bool)
-    b[2::2, 1::2] = ev
-    b[1::2, 2::2] = eh
-    b[2:-1:2, 2:-1:2] = eh[:-1, :-1] | eh[1:, :-1] | ev[:-1, :-1] | ev[:-1, 1:]
-    b[0] = b[1]
-    b[:, 0] = b[:, 1]
-    b[-1] = b[-2]
-    b[:, -1] = b[:, -2]
-    return np.ascontiguousarray(b[2::2, 2::2])
+    """BSDS ``seg2bdry(seg, 'imageSize')``: a pixel is a boundary pixel when the 2x2
+    block it starts (cut at the image border) holds two labels."""
+    if seg.dtype.kind == "f":
+        lab = np.ascontiguousarray(seg, dtype=np.float64)
+    elif seg.dtype == np.uint64:   # only equality matters: the same bits as int64
+        lab = np.ascontiguousarray(seg).view(np.int64)
+    else:
+        small = seg.dtype.itemsize < 4 or seg.dtype == np.int32
+        lab = np.ascontiguousarray(seg, dtype=np.int32 if small else np.int64)
+    return label_boundaries(lab.reshape((1,) + lab.shape), BLOCK).reshape(
+        seg.shape).view(bool)
 
 
 def _thin(bmap):

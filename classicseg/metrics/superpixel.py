@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.boundary import RIGHT_DOWN, label_boundaries
 from .._numba import jit
 from .._validate import check_array, check_label_map, check_positive, check_same_shape
 from ._contingency import label_list, relabel, table_with
@@ -110,7 +111,7 @@ def boundary_recall(y_true, y_pred, *, max_dist=2):
     max_dist = check_positive(max_dist, "max_dist", integer=True, allow_zero=True)
     sp, _, _ = _indexed(y_pred, "y_pred")
     max_dist = min(max_dist, max(sp.shape))   # a larger window sees the whole image
-    return _recall(_gt_boundary(y_true, sp.shape), _boundary_kernel(sp), max_dist)
+    return _recall(_gt_boundary(y_true, sp.shape), _boundaries(sp), max_dist)
 
 
 def _gt_boundary(y_true, shape):
@@ -121,7 +122,13 @@ def _gt_boundary(y_true, shape):
     if gt.dtype == np.bool_:
         return np.ascontiguousarray(gt).view(np.uint8)
     idx, _, _ = relabel(gt.ravel())
-    return _boundary_kernel(idx.reshape(shape))
+    return _boundaries(idx.reshape(shape))
+
+
+def _boundaries(lab):
+    """uint8 map of the pixels whose right or lower neighbour has another label."""
+    lab = np.ascontiguousarray(lab)
+    return label_boundaries(lab.reshape((1,) + lab.shape), RIGHT_DOWN).reshape(lab.shape)
 
 
 def _recall(gt_bnd, sp_bnd, max_dist):
@@ -292,7 +299,7 @@ def superpixel_metrics(y_true, y_pred, image=None, *, max_dist=2,
     max_dist = check_positive(max_dist, "max_dist", integer=True, allow_zero=True)
     sp, uniq, sizes = _indexed(y_pred, "y_pred")
     max_dist = min(max_dist, max(sp.shape))
-    sp_bnd = _boundary_kernel(sp)
+    sp_bnd = _boundaries(sp)
     br, ue, asa = [], [], []
     for t, gt in _pairs(y_true, sp, uniq):
         ue.append(_ue(t))
@@ -341,18 +348,6 @@ def _asa(t):
 
 
 @jit
-def _boundary_kernel(lab):
-    h, w = lab.shape
-    out = np.zeros((h, w), np.uint8)
-    for i in range(h):
-        for j in range(w):
-            v = lab[i, j]
-            if (j + 1 < w and lab[i, j + 1] != v) or (i + 1 < h and lab[i + 1, j] != v):
-                out[i, j] = 1
-    return out
-
-
-@jit
 def _recall_counts(gt_bnd, sp_bnd, r):
     h, w = sp_bnd.shape
     # horizontal dilation of sp_bnd by r via a running window count
@@ -387,6 +382,7 @@ def _recall_counts(gt_bnd, sp_bnd, r):
 
 @jit
 def _perimeters(lab, k):
+    """Pixel sides per label facing another label or the image border."""
     h, w = lab.shape
     perim = np.zeros(k, np.int64)
     for i in range(h):
