@@ -17,8 +17,9 @@ The priority queue of :func:`_flood` is Meyer's hierarchical queue generalised t
 * when a float bucket becomes current, the values of its stretch (queued in age
   order) are gathered, stable-sorted (insertion sort; long runs by a radix sort
   on the bytes that vary) and consumed in order; pixels queued into the current
-  bucket while it is processed go to a heap keyed by ``(value, age)``, sized for
-  the rest of the bucket when it opens;
+  bucket while it is processed go to a heap keyed by ``(value, age)`` (the shared
+  4-ary heap, :mod:`classicseg._kernels.heap`), sized for the rest of the bucket
+  when it opens;
 * pushes equal to the current level go to a FIFO (``fifo``), which is what makes
   plateaus O(1) per pixel and integer elevations a pure bucket queue.
 
@@ -30,77 +31,8 @@ steps later are prefetched.
 """
 import numpy as np
 
+from ._kernels.heap import heap_grow, heap_new, heap_pop, heap_push
 from ._numba import float32_bits, jit, prefetch
-
-
-# ------------------------------------------------------------------ 4-ary heap
-# Parallel arrays (value, age, index, payload); hole-based sifting.  Keys (value,
-# age) are unique, so any heap pops in the same order; four children per node mean
-# half the levels of a binary heap.
-
-@jit
-def _heap_new(n):
-    """Empty heap arrays (value, age, index, payload) with room for ``n`` entries."""
-    return (np.empty(n, np.float64), np.empty(n, np.int64), np.empty(n, np.int64),
-            np.empty(n, np.int64))
-
-
-@jit
-def _heap_grow(hv, ha, hi, hs):
-    n = hv.size
-    hv2, ha2, hi2, hs2 = _heap_new(2 * n)
-    hv2[:n] = hv
-    ha2[:n] = ha
-    hi2[:n] = hi
-    hs2[:n] = hs
-    return hv2, ha2, hi2, hs2
-
-
-@jit
-def _heap_move(hv, ha, hi, hs, dst, src):
-    hv[dst] = hv[src]
-    ha[dst] = ha[src]
-    hi[dst] = hi[src]
-    hs[dst] = hs[src]
-
-
-@jit
-def _heap_push(hv, ha, hi, hs, n, v, a, i, s):
-    """Insert (v, a, i, s) into the heap of size ``n`` (capacity must allow it)."""
-    k = n
-    while k > 0:
-        parent = (k - 1) >> 2
-        pv = hv[parent]
-        if pv < v or (pv == v and ha[parent] < a):
-            break
-        _heap_move(hv, ha, hi, hs, k, parent)
-        k = parent
-    hv[k] = v
-    ha[k] = a
-    hi[k] = i
-    hs[k] = s
-
-
-@jit
-def _heap_pop(hv, ha, hi, hs, n):
-    """Remove the root of the heap of size ``n`` (read it first)."""
-    n -= 1
-    v = hv[n]
-    a = ha[n]
-    k = 0  # sift the last entry down from the root
-    while True:
-        first = 4 * k + 1
-        if first >= n:
-            break
-        c = first
-        for j in range(first + 1, min(first + 4, n)):
-            if hv[j] < hv[c] or (hv[j] == hv[c] and ha[j] < ha[c]):
-                c = j
-        if v < hv[c] or (v == hv[c] and a < ha[c]):
-            break
-        _heap_move(hv, ha, hi, hs, k, c)
-        k = c
-    _heap_move(hv, ha, hi, hs, k, n)
 
 
 # ------------------------------------------------------------------ flooding
@@ -294,7 +226,7 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
         b = _bucket(cells[s].value, exact, kmin, shift)
         slots[wp[b]] = s
         wp[b] += 1
-    hv, ha, hi, hs = _heap_new(0)
+    hv, ha, hi, hs = heap_new(0)
     hn = 0
     age = 0
     fh = 0  # fifo[fh:ft]: queued at the current level ``cur``
@@ -317,7 +249,7 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
             rp += 1
         elif hn > 0 and hv[0] == cur:
             p = hi[0]
-            _heap_pop(hv, ha, hi, hs, hn)
+            heap_pop(hv, ha, hi, hs, hn)
             hn -= 1
         elif fh < ft:
             p = fifo[fh]
@@ -333,7 +265,7 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
         elif hn > 0:
             p = hi[0]
             cur = hv[0]
-            _heap_pop(hv, ha, hi, hs, hn)
+            heap_pop(hv, ha, hi, hs, hn)
             hn -= 1
         else:
             fh = 0
@@ -357,7 +289,7 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
                 # here, never grown by a push (arrays reassigned inside the
                 # neighbour loop cost the whole loop 10%).
                 if start[cb + 1] - re > hv.size:
-                    hv, ha, hi, hs = _heap_new(start[cb + 1] - re)
+                    hv, ha, hi, hs = heap_new(start[cb + 1] - re)
                 _sort_run(cells, slots, rp, re, run, ahead, offsets)
             continue
 
@@ -387,7 +319,7 @@ def _flood(cells, offsets, seeds, exact, kmin, shift, wsl, start, wp, slots, fif
                 continue
             b = _bucket(v, exact, kmin, shift)
             if b == cb:
-                _heap_push(hv, ha, hi, hs, hn, v, age, q, 0)
+                heap_push(hv, ha, hi, hs, hn, v, age, q, 0)
                 hn += 1
                 age += 1
             else:
@@ -432,20 +364,20 @@ def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
     never become lines here).  ``steps[k]`` is ``offsets[k]`` as a packed (dz, dy,
     dx); ``strides`` the padded strides of (z, y, x).  ``fastmath`` is off so
     priorities round exactly as scikit-image's."""
-    hv, ha, hi, hd = _heap_new(max(64, 2 * seeds.size))
+    hv, ha, hi, hd = heap_new(max(64, 2 * seeds.size))
     hn = 0
     # Lowest priority queued so far per pixel: a later entry that is not lower
     # would pop after the pixel is labelled, so it is never queued (same labels).
     best = np.full(elev.size, np.inf)
     for k in range(seeds.size):
-        _heap_push(hv, ha, hi, hd, hn, elev[seeds[k]], k, seeds[k], _ORIGIN)
+        heap_push(hv, ha, hi, hd, hn, elev[seeds[k]], k, seeds[k], _ORIGIN)
         hn += 1
     age = seeds.size
     while hn > 0:
         v = hv[0]
         p = hi[0]
         d = hd[0]
-        _heap_pop(hv, ha, hi, hd, hn)
+        heap_pop(hv, ha, hi, hd, hn)
         hn -= 1
         if d != _ORIGIN:
             if out[p] != 0:
@@ -455,7 +387,7 @@ def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
             lab = out[s]
             out[p] = LINE if wsl and _is_line(out, offsets, p, lab) else lab
         if hn + offsets.size > hv.size:  # grown here, not in the neighbour loop
-            hv, ha, hi, hd = _heap_grow(hv, ha, hi, hd)
+            hv, ha, hi, hd = heap_grow(hv, ha, hi, hd)
         for k in range(offsets.size):
             q = p + offsets[k]
             if out[q] != 0:
@@ -470,7 +402,7 @@ def _flood_compact(elev, out, offsets, steps, seeds, strides, compactness, wsl):
             if w >= best[q]:
                 continue
             best[q] = w
-            _heap_push(hv, ha, hi, hd, hn, w, age, q, e)
+            heap_push(hv, ha, hi, hd, hn, w, age, q, e)
             hn += 1
             age += 1
 

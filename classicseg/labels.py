@@ -6,10 +6,9 @@ gaps, ``0`` for "no segment".  :func:`enforce_connectivity` makes every segment
 :func:`relabel_sequential` renumbers; :func:`adjust_segment_count` reaches an exact
 number of segments by merging the most similar small ones or splitting the largest.
 """
-import heapq
-
 import numpy as np
 
+from ._kernels.heap import heap_new, heap_pop, heap_push
 from ._kernels.runs import label_runs as _label_runs
 from ._kernels.unionfind import find as _find
 from ._kernels.unionfind import union as _union
@@ -386,43 +385,169 @@ def _merge_smallest(labels, n_merges, features):
     k = int(labels.max())
     flat = labels.ravel()
     sizes = np.bincount(flat, minlength=k + 1).astype(np.float64)
-    if features is not None:
+    if features is None:
+        means = np.zeros((k + 1, 0))
+    else:
         f = features.reshape(flat.size, -1)
         means = np.stack([np.bincount(flat, f[:, j], minlength=k + 1)
                           for j in range(f.shape[1])], 1) / np.maximum(sizes, 1)[:, None]
-    neighbours = [set() for _ in range(k + 1)]
-    for a, b in _adjacent_pairs(labels):
-        neighbours[a].add(b)
-        neighbours[b].add(a)
-    parent = np.arange(k + 1)
-    heap = [(sizes[i], i) for i in range(1, k + 1)]
-    heapq.heapify(heap)
-    while n_merges > 0 and heap:
-        size, s = heapq.heappop(heap)
-        if parent[s] != s or size != sizes[s] or not neighbours[s]:
-            continue   # stale entry, or an isolated segment that cannot merge
-        cand = sorted(neighbours[s])
-        if features is None:
-            t = max(cand, key=lambda j: (sizes[j], -j))
-        else:
-            t = cand[int(np.argmin(((means[cand] - means[s]) ** 2).sum(1)))]
-            means[t] = (means[t] * sizes[t] + means[s] * sizes[s]) / (sizes[t] + sizes[s])
+    pairs = _adjacent_pairs(labels).astype(np.int64)
+    parent = _merge_smallest_kernel(sizes, np.ascontiguousarray(means), pairs[:, 0].copy(),
+                                    pairs[:, 1].copy(), n_merges, features is None)
+    return relabel_sequential(parent[labels] * (labels > 0))
+
+
+@jit(fastmath=False)   # means and distances round as NumPy's (bit-identical merges)
+def _merge_smallest_kernel(sizes, means, pair_a, pair_b, n_merges, by_size):
+    """Merge the smallest segment (ties: the smaller label) into its neighbour, at
+    most ``n_merges`` times; returns each label's final label.
+
+    The partner: the largest neighbour (ties: the smaller label) if ``by_size``,
+    else the one of closest ``means`` (squared distance summed as ``ndarray.sum``
+    does; ties and NaN as ``np.argmin`` over the neighbours in label order).  The
+    neighbours of a merged segment are the current roots of its members' original
+    neighbours (``pair_a``, ``pair_b``: each adjacent pair once)."""
+    n_lab = sizes.size   # labels 0 .. k
+    adj_start = np.zeros(n_lab + 1, np.int64)   # original neighbours, CSR
+    for e in range(pair_a.size):
+        adj_start[pair_a[e] + 1] += 1
+        adj_start[pair_b[e] + 1] += 1
+    for i in range(n_lab):
+        adj_start[i + 1] += adj_start[i]
+    adj = np.empty(adj_start[n_lab], np.int64)
+    fill = adj_start[:-1].copy()
+    for e in range(pair_a.size):
+        a, b = pair_a[e], pair_b[e]
+        adj[fill[a]] = b
+        fill[a] += 1
+        adj[fill[b]] = a
+        fill[b] += 1
+    parent = np.arange(n_lab)
+    next_member = np.full(n_lab, -1, np.int64)   # a linked list of members per root
+    last_member = np.arange(n_lab)
+    seen = np.full(n_lab, -1, np.int64)
+    squares = np.empty(means.shape[1])
+    # (size, label) keys are unique: the pops are those of any heap (heapq's too)
+    hv, ha, hi, hs = heap_new(n_lab + n_merges)
+    n = 0
+    for i in range(1, n_lab):
+        heap_push(hv, ha, hi, hs, n, sizes[i], i, i, 0)
+        n += 1
+    visit = 0
+    while n_merges > 0 and n > 0:
+        size, s = hv[0], hi[0]
+        heap_pop(hv, ha, hi, hs, n)
+        n -= 1
+        if parent[s] != s or size != sizes[s]:
+            continue   # stale entry
+        t = -1
+        best = 0.0
+        m = s
+        while m >= 0:
+            for e in range(adj_start[m], adj_start[m + 1]):
+                j = _find(parent, adj[e])
+                if j == s or seen[j] == visit:
+                    continue
+                seen[j] = visit
+                if by_size:
+                    better = t < 0 or sizes[j] > best or (sizes[j] == best and j < t)
+                    d = sizes[j]
+                else:
+                    for ch in range(squares.size):
+                        diff = means[j, ch] - means[s, ch]
+                        squares[ch] = diff * diff
+                    d = _pairwise_sum(squares, 0, squares.size)
+                    if np.isnan(d):
+                        better = t < 0 or not np.isnan(best) or j < t
+                    else:
+                        better = t < 0 or (not np.isnan(best)
+                                           and (d < best or (d == best and j < t)))
+                if better:
+                    t, best = j, d
+            m = next_member[m]
+        visit += 1
+        if t < 0:
+            continue   # an isolated segment cannot merge
+        if not by_size:
+            for ch in range(means.shape[1]):
+                means[t, ch] = ((means[t, ch] * sizes[t] + means[s, ch] * sizes[s])
+                                / (sizes[t] + sizes[s]))
         sizes[t] += sizes[s]
         parent[s] = t
-        for j in neighbours[s]:
-            neighbours[j].discard(s)
-            if j != t:
-                neighbours[j].add(t)
-                neighbours[t].add(j)
-        neighbours[s] = set()
-        heapq.heappush(heap, (sizes[t], t))
+        next_member[last_member[t]] = s
+        last_member[t] = last_member[s]
+        heap_push(hv, ha, hi, hs, n, sizes[t], t, t, 0)
+        n += 1
         n_merges -= 1
-    for i in range(1, k + 1):   # resolve merge chains
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        parent[i] = root
-    return relabel_sequential(parent[labels] * (labels > 0))
+    for i in range(n_lab):
+        parent[i] = _find(parent, i)
+    return parent
+
+
+@jit(fastmath=False)
+def _pairwise_sum(a, lo, n):
+    """``a[lo:lo + n].sum()`` rounded exactly as NumPy's pairwise summation: blocks
+    of at most 128 summed by :func:`_pairwise_block`, longer stretches split in two
+    (the first half a multiple of 8 long) and the halves' sums added.  The split
+    tree is walked with a stack: a recursive kernel crashes when loaded from
+    Numba's cache."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    frame_lo = np.empty(64, np.int64)
+    frame_n = np.empty(64, np.int64)
+    phase = np.zeros(64, np.int64)   # 0 new, 1 left half summed, 2 both
+    left = np.empty(64)
+    frame_lo[0], frame_n[0] = lo, n
+    top = 0
+    total = 0.0   # the sum returned by the frame just finished
+    while top >= 0:
+        m = frame_n[top]
+        half = m // 2 - (m // 2) % 8
+        if phase[top] == 0 and m <= 128:
+            total = _pairwise_block(a, frame_lo[top], m)
+            top -= 1
+        elif phase[top] < 2:
+            if phase[top] == 1:
+                left[top] = total
+            phase[top] += 1
+            start = frame_lo[top] + (half if phase[top] == 2 else 0)
+            top += 1
+            frame_lo[top] = start
+            frame_n[top] = half if phase[top - 1] == 1 else m - half
+            phase[top] = 0
+        else:
+            total = left[top] + total
+            top -= 1
+    return total
+
+
+@jit(fastmath=False)
+def _pairwise_block(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]``, ``n <= 128``: sequential below 8,
+    else eight interleaved partial sums combined as a tree."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
 
 
 def _split_largest(labels, n_splits):
@@ -432,10 +557,16 @@ def _split_largest(labels, n_splits):
     k = int(labels.max())
     boxes = list(ndi.find_objects(labels))
     sizes = list(np.bincount(labels.ravel(), minlength=k + 1))
-    heap = [(-int(sizes[i]), i) for i in range(1, k + 1)]
-    heapq.heapify(heap)
-    while n_splits > 0 and heap:
-        negsize, s = heapq.heappop(heap)
+    # keys (-size, label): the largest first, ties to the smaller label
+    queue = heap_new(k + 2 * n_splits)
+    n = 0
+    for i in range(1, k + 1):
+        heap_push(*queue, n, -float(sizes[i]), i, i, 0)
+        n += 1
+    while n_splits > 0 and n > 0:
+        negsize, s = queue[0][0], int(queue[2][0])
+        heap_pop(*queue, n)
+        n -= 1
         if -negsize != sizes[s]:
             continue   # stale entry: s was split since
         box = boxes[s - 1]
@@ -457,7 +588,8 @@ def _split_largest(labels, n_splits):
             else:
                 boxes[s - 1] = abs_box
             sizes[lab] = int((sub == lab).sum())
-            heapq.heappush(heap, (-sizes[lab], lab))
+            heap_push(*queue, n, -float(sizes[lab]), lab, lab, 0)
+            n += 1
         n_splits -= 1
     return labels
 

@@ -175,6 +175,40 @@ def _reconnect(label, markers, inside, inert, around):
 
 # ------------------------------------------------------------------ shared primitives
 
+class BinaryHeap:
+    """The textbook binary min-heap (swaps; a push stops below a parent <= the new
+    key, a pop keeps the left of equal children and stops above a child >= the
+    moving key): with equal keys its pop order is its own, not insertion order."""
+
+    def __init__(self):
+        self.items = []   # (key, item)
+
+    def push(self, key, item):
+        h = self.items
+        h.append((key, item))
+        i = len(h) - 1
+        while i > 0 and not h[(i - 1) // 2][0] <= h[i][0]:
+            h[(i - 1) // 2], h[i] = h[i], h[(i - 1) // 2]
+            i = (i - 1) // 2
+
+    def pop(self):
+        h = self.items
+        top = h[0]
+        last = h.pop()
+        if h:
+            h[0] = last
+            i = 0
+            while 2 * i + 1 < len(h):
+                c = 2 * i + 1
+                if c + 1 < len(h) and h[c + 1][0] < h[c][0]:
+                    c += 1
+                if h[i][0] <= h[c][0]:
+                    break
+                h[c], h[i] = h[i], h[c]
+                i = c
+        return top
+
+
 def row_runs(labels, mask):
     """Maximal runs (row, x0, x1, value) of equal label along the last axis inside
     ``mask``, rows in raster order of the leading axes."""

@@ -1,4 +1,5 @@
 """classicseg._kernels, the shared kernel primitives, and the kernel cache they need."""
+import heapq
 import importlib
 
 import numpy as np
@@ -9,6 +10,7 @@ from classicseg._kernels import (find, neighbour_steps, raveled_offsets,
                                  region_adjacency, union)
 from classicseg._kernels.boundary import (BLOCK, RIGHT_DOWN, boundary_map, boundary_steps,
                                           label_boundaries, subpixel_boundary_map)
+from classicseg._kernels.heap import heap_grow, heap_new, heap_pop, heap_push
 from classicseg._kernels.runs import label_runs
 from classicseg._numba import jit
 
@@ -109,6 +111,87 @@ def _components(pairs, n):
 def test_union_find_roots_are_the_first_member():
     roots = _components(np.array([[4, 2], [5, 4], [1, 3]]), 6)
     assert roots.tolist() == [0, 1, 2, 1, 2, 2]
+
+
+# --------------------------------------------------------------------- heap
+
+@jit
+def _heap_run(ops, values, ages, log2_arity):
+    """Replay ``ops`` (1 = push entry k = values[k], ages[k]; 0 = pop) on the shared
+    heap; returns the index of every popped entry, in pop order."""
+    hv, ha, hi, hs = heap_new(1, values.dtype)
+    n = 0
+    k = 0
+    popped = np.empty(ops.size, np.int64)
+    m = 0
+    for op in ops:
+        if op:
+            if n == hv.size:
+                hv, ha, hi, hs = heap_grow(hv, ha, hi, hs)
+            heap_push(hv, ha, hi, hs, n, values[k], ages[k], k, -k, log2_arity)
+            n += 1
+            k += 1
+        else:
+            popped[m] = hi[0] if hs[0] == -hi[0] else -1   # the payload rides along
+            m += 1
+            heap_pop(hv, ha, hi, hs, n, log2_arity)
+            n -= 1
+    return popped[:m]
+
+
+def _random_ops(rng, n_push):
+    """Pushes and pops in random order, never popping an empty heap, then drain."""
+    ops, size = [], 0
+    while n_push or size:
+        if n_push and (size == 0 or rng.random() < 0.6):
+            ops.append(1)
+            n_push, size = n_push - 1, size + 1
+        else:
+            ops.append(0)
+            size -= 1
+    return np.array(ops, np.int64)
+
+
+@pytest.mark.parametrize("log2_arity", [1, 2, 3])
+def test_heap_pops_by_value_then_age(log2_arity):
+    values = np.array([3.0, 1.0, 2.0, 1.0, 3.0, 1.0, -np.inf, 2.0])
+    ages = np.array([0, 5, 1, 4, 2, 3, 7, 6])   # ties on value: the younger age first
+    ops = np.ones(values.size, np.int64)
+    popped = _heap_run(np.concatenate([ops, 0 * ops]), values, ages, log2_arity)
+    assert popped.tolist() == [6, 5, 3, 1, 2, 7, 0, 4]
+
+
+@pytest.mark.parametrize("log2_arity", [1, 2])
+@pytest.mark.parametrize("seed", range(3))
+def test_heap_random_sequences_equal_heapq(log2_arity, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 20, 500).astype(np.float64)   # many equal values
+    ages = rng.permutation(500)                             # unique (value, age)
+    ops = _random_ops(rng, 500)
+    want, heap, k = [], [], 0
+    for op in ops:
+        if op:
+            heapq.heappush(heap, (values[k], ages[k], k))
+            k += 1
+        else:
+            want.append(heapq.heappop(heap)[2])
+    assert _heap_run(ops, values, ages, log2_arity).tolist() == want
+
+
+def test_binary_heap_with_a_constant_age_pops_ties_as_the_textbook_heap():
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 6, 400)   # int64 values, all ages 0: only ties
+    ops = _random_ops(rng, 400)
+    want, heap, k = [], naive.BinaryHeap(), 0
+    for op in ops:
+        if op:
+            heap.push(values[k], k)
+            k += 1
+        else:
+            want.append(heap.pop()[1])
+    got = _heap_run(ops, values, np.zeros(400, np.int64), 1)
+    assert got.tolist() == want
+    assert got.tolist() != sorted(want, key=lambda k: (values[k], k))  # not FIFO
 
 
 # --------------------------------------------------------------------- runs

@@ -6,6 +6,8 @@
   offsets in a padded array.
 - :mod:`.adjacency`: the region adjacency graph of a label map as a symmetric CSR
   matrix of shared boundary lengths.
+- :mod:`.heap`: a d-ary min-heap on parallel arrays ordered by (value, age): the
+  watershed's queues, the BSDS-exact assignment, exact segment counts.
 - :mod:`.runs`: row runs of equal label inside a mask (connected components, the
   instance metrics' masks).
 - :mod:`.boundary`: boundary maps, a label differing from a neighbour's along given

@@ -23,6 +23,7 @@ from typing import Optional
 import numpy as np
 
 from .._kernels.boundary import BLOCK, label_boundaries
+from .._kernels.heap import heap_new, heap_pop, heap_push
 from .._numba import jit
 from .._validate import check_array, check_positive, check_same_shape
 from ._result import Result
@@ -371,44 +372,6 @@ def _match_graph(pred, gt, max_dist):
 
 
 @jit
-def _heap_push(keys, vals, size, key, val):
-    i = size
-    keys[i] = key
-    vals[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] <= keys[i]:
-            break
-        keys[parent], keys[i] = keys[i], keys[parent]
-        vals[parent], vals[i] = vals[i], vals[parent]
-        i = parent
-    return size + 1
-
-
-@jit
-def _heap_pop(keys, vals, size):
-    key = keys[0]
-    val = vals[0]
-    size -= 1
-    keys[0] = keys[size]
-    vals[0] = vals[size]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        c = left
-        if left + 1 < size and keys[left + 1] < keys[left]:
-            c = left + 1
-        if keys[i] <= keys[c]:
-            break
-        keys[c], keys[i] = keys[i], keys[c]
-        vals[c], vals[i] = vals[i], vals[c]
-        i = c
-    return key, val, size
-
-
-@jit
 def _assign(indptr, cols, costs, ncol, outlier):
     """Minimum-cost assignment of every row to a column or to its private outlier.
 
@@ -432,9 +395,9 @@ def _assign(indptr, cols, costs, ncol, outlier):
     done = np.zeros(ntot, np.bool_)
     touched = np.empty(ntot, np.int64)
     rows_seen = np.empty(nrow, np.int64)
-    cap = cols.size + nrow + 1
-    hkeys = np.empty(cap, np.int64)
-    hvals = np.empty(cap, np.int64)
+    # A binary heap of (key, column); the age is constant, so ties pop in the
+    # binary heap's own order, the order this matching has always used.
+    hkeys, hage, hcols, hpay = heap_new(cols.size + nrow + 1, np.int64)
     # Warm start: u = row minima keeps every reduced cost >= 0, so each row may take
     # a free column at its minimum cost right away; the search below only runs for
     # the rows left over (still exact: matched edges are tight, free columns v = 0).
@@ -478,10 +441,13 @@ def _assign(indptr, cols, costs, ncol, outlier):
                     dist[j] = r
                     path[j] = i
                     # ties go to free columns: they end the search
-                    hsize = _heap_push(hkeys, hvals, hsize,
-                                       2 * r + np.int64(row4col[j] >= 0), j)
+                    heap_push(hkeys, hage, hcols, hpay, hsize,
+                              2 * r + np.int64(row4col[j] >= 0), 0, j, 0, 1)
+                    hsize += 1
             while True:
-                key, j, hsize = _heap_pop(hkeys, hvals, hsize)
+                key, j = hkeys[0], hcols[0]
+                heap_pop(hkeys, hage, hcols, hpay, hsize, 1)
+                hsize -= 1
                 if not done[j] and key == 2 * dist[j] + np.int64(row4col[j] >= 0):
                     break
             min_val = dist[j]
