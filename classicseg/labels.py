@@ -11,6 +11,7 @@ import numpy as np
 from ._kernels.heap import heap_new, heap_pop, heap_push
 from ._kernels.runs import label_runs as _label_runs
 from ._kernels.unionfind import find as _find
+from ._kernels.unionfind import number_sets
 from ._kernels.unionfind import union as _union
 from ._numba import jit, prange
 from ._validate import check_label_map, check_mask, check_positive
@@ -284,15 +285,7 @@ def _enforce_connectivity(labels, mask, min_size, features, keep_largest):
     for c in range(n_comp):
         if target[c] >= 0:
             _union(merged, c, target[c])
-    final = np.zeros(n_comp, np.int32)
-    n_labels = 0
-    for c in range(n_comp):
-        root = _find(merged, c)
-        if root == c:
-            n_labels += 1
-            final[c] = n_labels
-        else:
-            final[c] = final[root]
+    final, _ = number_sets(merged, np.ones(n_comp, np.bool_))
     run_labels = np.empty(n_runs, np.int32)
     for i in range(n_runs):
         run_labels[i] = final[comp[i]]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classicseg import _numba
-from classicseg._kernels import (find, neighbour_steps, raveled_offsets,
+from classicseg._kernels import (find, neighbour_steps, number_sets, raveled_offsets,
                                  region_adjacency, union)
 from classicseg._kernels.boundary import (BLOCK, RIGHT_DOWN, boundary_map, boundary_steps,
                                           label_boundaries, subpixel_boundary_map)
@@ -255,3 +255,22 @@ def test_block_steps_give_bsds_seg2bdry(shape):
     labels = np.random.default_rng(8).integers(0, 3, (1,) + shape)
     assert np.array_equal(label_boundaries(labels, BLOCK).view(bool)[0],
                           naive.seg2bdry(labels[0]))
+
+
+def test_number_sets_numbers_members_by_root_order():
+    parent = np.arange(7)
+    for a, b in [(5, 2), (6, 0), (3, 4)]:
+        _union_pair(parent, a, b)
+    member = np.array([1, 1, 1, 1, 1, 0, 1], bool)   # 5 is left out, its set is not
+    numbers, k = _number_sets(parent, member)
+    assert k == 4 and numbers.tolist() == [1, 2, 3, 4, 4, 0, 1]
+
+
+@jit
+def _union_pair(parent, a, b):
+    union(parent, a, b)
+
+
+@jit
+def _number_sets(parent, member):
+    return number_sets(parent, member)

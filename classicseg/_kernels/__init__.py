@@ -1,7 +1,8 @@
 """Kernel primitives shared by the algorithms: one implementation each.
 
 - :mod:`.unionfind`: disjoint sets over an int array (path halving, smaller root
-  wins so a root is its set's first element in raster order).
+  wins so a root is its set's first element in raster order), and the sets
+  numbered 1..K in that order.
 - :mod:`.neighbours`: neighbour steps for a connectivity, and their raveled
   offsets in a padded array.
 - :mod:`.adjacency`: the region adjacency graph of a label map as a symmetric CSR
@@ -19,7 +20,7 @@ their callers.
 """
 from .adjacency import region_adjacency
 from .neighbours import neighbour_steps, padded_strides, raveled_offsets
-from .unionfind import find, union
+from .unionfind import find, number_sets, union
 
-__all__ = ["find", "neighbour_steps", "padded_strides", "raveled_offsets",
+__all__ = ["find", "neighbour_steps", "number_sets", "padded_strides", "raveled_offsets",
            "region_adjacency", "union"]
