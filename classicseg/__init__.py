@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 from .color import lab2rgb, rgb2lab  # noqa: E402
 from .filters import gradient_magnitude  # noqa: E402
 from .labels import enforce_connectivity, relabel_sequential  # noqa: E402
+from .meanshift import mean_shift  # noqa: E402
 from .segmenters import segment  # noqa: E402
 from .slic import slic  # noqa: E402
 from .viz import find_boundaries, label_colors, mark_boundaries  # noqa: E402
@@ -24,7 +25,7 @@ _SUBMODULES = ("batch", "datasets", "evaluation", "io", "metrics", "segmenters",
 
 __all__ = ["enforce_connectivity", "find_boundaries", "gradient_magnitude",
            "grid_markers", "h_minima_markers", "lab2rgb", "label_colors",
-           "mark_boundaries", "regional_minima", "relabel_sequential", "rgb2lab",
+           "mark_boundaries", "mean_shift", "regional_minima", "relabel_sequential", "rgb2lab",
            "segment", "slic", "watershed", "watershed_segmentation",
            *_SUBMODULES]
 

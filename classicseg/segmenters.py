@@ -295,3 +295,20 @@ def _slic(image, *, channel_axis, **params):
 def _watershed(image, *, channel_axis, **params):
     from .watershed import watershed_segmentation
     return watershed_segmentation(image, channel_axis=channel_axis, **params)
+
+
+@register(
+    "meanshift",
+    Param("spatial_radius", float, 7.0, "spatial bandwidth h_s in pixels", low=1.0),
+    Param("range_radius", float, 6.5, "range bandwidth h_r (CIELAB units for RGB)",
+          low=0.0),
+    Param("min_size", int, 20, "merge regions smaller than this many pixels", low=0),
+    Param("kernel", str, "uniform", "weight profile of each mean",
+          choices=("uniform", "epanechnikov", "gaussian")),
+    Param("speedup", str, "trajectory", "trajectory: EDISON's speed-up; none: exact",
+          choices=("trajectory", "none")),
+    summary="mean-shift segmentation in the joint spatial/range domain (Comaniciu & "
+            "Meer 2002)")
+def _mean_shift(image, *, channel_axis, **params):
+    from .meanshift import mean_shift
+    return mean_shift(image, channel_axis=channel_axis, **params)

@@ -258,3 +258,36 @@ def seg2bdry(seg):
     b[-1] = b[-2]
     b[:, -1] = b[:, -2]
     return b[2::2, 2::2]
+
+
+# ------------------------------------------------------------------ mean-shift
+
+def mean_shift_modes(features, valid, hs, hr, kernel="uniform", max_iter=100, tol=0.1):
+    """Comaniciu & Meer's mean-shift filter, one pixel at a time: from each valid
+    pixel's point (y, x, r) of an (H, W, C) image, move to the weighted mean of the
+    valid pixels with |(y, x) - p_s| <= hs and |r - p_r| <= hr (weights: 1, or
+    (1 - u)(1 - v), or exp(-4.5 (u + v)) with u, v the squared distances in
+    bandwidths) until the shift is shorter than ``tol`` bandwidths.  Returns the
+    modes (H, W, 2 + C), float64."""
+    height, width, _ = features.shape
+    ys, xs = np.mgrid[:height, :width]
+    points = np.concatenate([ys[..., None], xs[..., None], features], -1)[valid]
+    scale = np.array([hs, hs] + [hr] * features.shape[2], float)
+    out = np.zeros((height, width, points.shape[1]))
+    for start, (y, x) in zip(points, zip(ys[valid], xs[valid])):
+        p = start.astype(float)
+        for _ in range(max_iter):
+            d = (points - p) / scale
+            u, v = (d[:, :2] ** 2).sum(1), (d[:, 2:] ** 2).sum(1)
+            w = ((u <= 1) & (v <= 1)).astype(float)
+            if kernel == "epanechnikov":
+                w *= (1 - u) * (1 - v)
+            elif kernel == "gaussian":
+                w *= np.exp(-4.5 * (u + v))
+            new = (w[:, None] * points).sum(0) / w.sum()
+            shift = (((new - p) / scale) ** 2).sum()
+            p = new
+            if shift < tol * tol:
+                break
+        out[y, x] = p
+    return out

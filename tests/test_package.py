@@ -8,7 +8,7 @@ import pytest
 import classicseg
 
 MODULES = ["batch", "cli", "color", "datasets", "evaluation", "filters", "io", "labels",
-           "metrics", "segmenters", "slic", "testing", "viz", "watershed"]
+           "meanshift", "metrics", "segmenters", "slic", "testing", "viz", "watershed"]
 
 
 @pytest.mark.parametrize("name", MODULES)
