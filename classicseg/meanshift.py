@@ -7,21 +7,25 @@ Three steps, as in the paper and its reference implementation (EDISON):
    pixels inside the window ``|(y, x) - p_s| <= h_s`` and ``|r - p_r| <= h_r`` until the
    shift is shorter than ``tol`` (in bandwidths); the pixel takes the convergence
    point (its mode).
-2. **Clustering.**  4-adjacent pixels whose modes are closer than ``h_s`` in space and
-   ``h_r`` in range are joined (union-find): each connected group is a region.
+2. **Clustering.**  4-adjacent pixels whose modes agree (within ``h_s`` in space
+   and ``tol`` bandwidths in range: one mode up to convergence) are joined
+   (union-find); adjacent regions whose mean modes are within ``h_r / 2`` then
+   merge, for up to 10 passes (EDISON's transitive closure).  Joining single
+   pixels at the paper's ``h_r`` would chain along every smooth gradient.
 3. **Pruning.**  Regions smaller than ``min_size`` pixels join the adjacent region of
-   closest mode (range distance), in rounds, until none is left.
+   closest mean mode (range distance), in rounds, until none is left.
 
 The filtering kernel is parallel over bands of rows whose partition depends only on
-the image, so results are identical for any thread count.  A window row is scanned
-in vectorised passes over flat arrays: first the range distances channel by channel,
-then the weights, then the weighted sums.
+the image, so results are identical for any thread count.  The planes are padded
+with invalid pixels, so a window row is one fixed-width run tested pixel by pixel
+without branches: the scans vectorise.
 """
 import math
 
 import numpy as np
 
 from ._kernels.adjacency import region_adjacency
+from ._lazy import lazy_module
 from ._kernels.unionfind import number_sets, union
 from ._numba import jit, prange
 from ._validate import (check_finite, check_mask, check_positive, spatial_image,
@@ -29,6 +33,8 @@ from ._validate import (check_finite, check_mask, check_positive, spatial_image,
 from .color import check_rgb, lab_image
 
 __all__ = ["mean_shift"]
+
+sparse = lazy_module("scipy.sparse")
 
 KERNELS = ("uniform", "epanechnikov", "gaussian")
 SPEEDUPS = ("none", "trajectory")
@@ -125,9 +131,7 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     # unit balls, and huge values cannot overflow the squared distances.
     scaled = np.ascontiguousarray(planes / np.float32(hr), dtype=np.float32)
     modes = _filter(scaled, valid, hs, profile, trajectory, max_num_iter, tol * tol)
-    labels = _cluster(modes, valid, hs)
-    if min_size > 1:
-        labels = _prune(labels, modes[2:], min_size)
+    labels = _merge_regions(_cluster(modes, valid, hs, tol), modes[2:], min_size)
     if not return_filtered:
         return labels
     filtered = np.moveaxis(modes[2:] * np.float32(hr), 0, -1)
@@ -160,15 +164,19 @@ def _choice(value, name, options):
 
 # ------------------------------------------------------------------ clustering
 
-def _cluster(modes, valid, hs):
-    """Regions of 4-adjacent pixels whose modes are within h_s in space and 1 (h_r,
-    modes are in bandwidths) in range, numbered 1..K in raster order."""
-    parent = _join_close_modes(modes, valid, np.float32(hs * hs))
+_CLOSURE_PASSES = 10   # EDISON's bound on the transitive-closure passes
+
+
+def _cluster(modes, valid, hs, tol):
+    """Regions of 4-adjacent pixels whose modes agree (within h_s in space and
+    ``tol`` bandwidths in range: the same mode up to convergence), numbered 1..K
+    in raster order."""
+    parent = _join_close_modes(modes, valid, np.float32(hs * hs), np.float32(tol * tol))
     return _number_roots(parent, valid)
 
 
 @jit
-def _join_close_modes(modes, valid, hs2):
+def _join_close_modes(modes, valid, hs2, tol2):
     F, Y, X = modes.shape
     parent = np.arange(Y * X)
     for y in range(Y):
@@ -183,7 +191,7 @@ def _join_close_modes(modes, valid, hs2):
                     dr = np.float32(0.0)
                     for f in range(2, F):
                         dr += (modes[f, y, x] - modes[f, yy, xx]) ** 2
-                    if ds < hs2 and dr < 1.0:
+                    if ds < hs2 and dr < tol2:
                         union(parent, i, yy * X + xx)
     return parent
 
@@ -195,27 +203,82 @@ def _number_roots(parent, valid):
     return numbers.reshape(valid.shape)
 
 
-# ------------------------------------------------------------------ pruning
+# ------------------------------------------------------------------ merging
 
-def _prune(labels, range_modes, min_size):
-    """Merge regions below ``min_size`` pixels into the adjacent region of closest
-    mean mode (range), all small regions of a round at once, until none is left
-    that has a neighbour."""
-    while True:
-        k = int(labels.max())
-        sizes = np.bincount(labels.ravel(), minlength=k + 1)[1:]
-        small = sizes < min_size
-        if not small.any():
-            return labels
-        means = np.stack([np.bincount(labels.ravel(), weights=p.ravel(),
-                                      minlength=k + 1)[1:] for p in range_modes], 1)
-        means /= np.maximum(sizes, 1)[:, None]
-        rag = region_adjacency(labels)
-        rag.sort_indices()
-        target = _closest_neighbours(rag.indptr, rag.indices, means, small)
-        if (target < 0).all():
-            return labels   # the small regions left have no neighbour
-        labels = _merge_into(labels, target)
+def _merge_regions(labels, range_modes, min_size):
+    """EDISON's region steps on the region graph (sizes, mode sums, adjacency),
+    contracted after each merge; the pixels are relabelled once, at the end.
+
+    1. Transitive closure: adjacent regions whose mean modes are within h_r / 2
+       merge, all at once, for up to 10 passes (means updated between passes).
+    2. Pruning: each region below ``min_size`` pixels joins its adjacent region of
+       closest mean mode, all small regions of a round at once, until none is left
+       that has a neighbour.
+    """
+    k = int(labels.max())
+    flat = labels.ravel()
+    graph = _RegionGraph(
+        np.bincount(flat, minlength=k + 1)[1:].astype(np.float64),
+        np.stack([np.bincount(flat, weights=p.ravel(), minlength=k + 1)[1:]
+                  for p in range_modes], 1),
+        *_edges(region_adjacency(labels)))
+    for _ in range(_CLOSURE_PASSES):
+        means = graph.means()
+        close = ((means[graph.tails] - means[graph.heads]) ** 2).sum(1) < 0.25
+        if not close.any():
+            break
+        graph.join(graph.tails[close], graph.heads[close])
+    if min_size > 1:
+        while True:
+            small = graph.sizes < min_size
+            if not small.any():
+                break
+            adjacency = graph.adjacency()
+            target = _closest_neighbours(adjacency.indptr, adjacency.indices,
+                                         graph.means(), small)
+            if (target < 0).all():
+                break   # the small regions left have no neighbour
+            joining = np.flatnonzero(target >= 0)
+            graph.join(joining, target[joining])
+    lookup = np.zeros(k + 1, np.int32)
+    lookup[1:] = graph.region_of + 1
+    return lookup[labels]
+
+
+def _edges(adjacency):
+    coo = adjacency.tocoo()
+    return coo.row.astype(np.int64), coo.col.astype(np.int64)
+
+
+class _RegionGraph:
+    """Regions (sizes, range-mode sums) and their adjacency as directed edge lists
+    (both directions), with the original regions' current region."""
+
+    def __init__(self, sizes, sums, tails, heads):
+        self.sizes, self.sums, self.tails, self.heads = sizes, sums, tails, heads
+        self.region_of = np.arange(sizes.size)
+
+    def means(self):
+        return self.sums / self.sizes[:, None]
+
+    def adjacency(self):
+        n = self.sizes.size
+        csr = sparse.csr_matrix((np.ones(self.tails.size), (self.tails, self.heads)),
+                                shape=(n, n))
+        csr.sort_indices()
+        return csr
+
+    def join(self, a, b):
+        """Merge region a[i] with b[i] for every i (chains followed); regions are
+        renumbered in order of their smallest member."""
+        new_id, n = _joined_ids(self.sizes.size, a, b)
+        self.region_of = new_id[self.region_of]
+        self.sizes = np.bincount(new_id, weights=self.sizes, minlength=n)
+        self.sums = np.stack([np.bincount(new_id, weights=c, minlength=n)
+                              for c in self.sums.T], 1)
+        tails, heads = new_id[self.tails], new_id[self.heads]
+        keep = tails != heads
+        self.tails, self.heads = tails[keep], heads[keep]
 
 
 @jit
@@ -239,22 +302,14 @@ def _closest_neighbours(indptr, indices, means, small):
 
 
 @jit
-def _merge_into(labels, target):
-    """Labels after every region a with target[a] >= 0 joins region target[a]
-    (chains followed), renumbered 1..K in order of the old labels."""
-    K = target.shape[0]
-    parent = np.arange(K)
-    for a in range(K):
-        if target[a] >= 0:
-            union(parent, a, target[a])
-    numbers, _ = number_sets(parent, np.ones(K, np.bool_))
-    new = np.zeros(K + 1, np.int32)
-    new[1:] = numbers
-    out = np.empty_like(labels)
-    flat, flat_out = labels.reshape(-1), out.reshape(-1)
-    for i in range(flat.shape[0]):
-        flat_out[i] = new[flat[i]]
-    return out
+def _joined_ids(n, a, b):
+    """0-based ids of the sets of 0..n-1 after joining a[i] with b[i], numbered in
+    order of their smallest member; and their count."""
+    parent = np.arange(n)
+    for i in range(a.shape[0]):
+        union(parent, a[i], b[i])
+    numbers, count = number_sets(parent, np.ones(n, np.bool_))
+    return numbers - 1, count
 
 
 # ------------------------------------------------------------------ filtering
