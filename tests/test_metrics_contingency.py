@@ -20,15 +20,15 @@ def test_hand_worked_table():
     b = np.array([[5, 5, 5],
                   [0, 0, 5]])
     t = contingency(a, b)
-    assert t.labels_a.tolist() == [1, 2, 3]
-    assert t.labels_b.tolist() == [0, 5]
+    assert t.row_labels.tolist() == [1, 2, 3]
+    assert t.col_labels.tolist() == [0, 5]
     # label 1: one pixel with 0, two with 5; label 2: one with 5; label 3: one each
     assert t.to_dense().tolist() == [[1, 2], [0, 1], [1, 1]]
     assert t.rows.tolist() == [0, 0, 1, 2, 2]
     assert t.cols.tolist() == [0, 1, 1, 0, 1]
     assert t.counts.tolist() == [1, 2, 1, 1, 1]
-    assert t.sizes_a.tolist() == [3, 1, 2]
-    assert t.sizes_b.tolist() == [2, 4]
+    assert t.row_sizes.tolist() == [3, 1, 2]
+    assert t.col_sizes.tolist() == [2, 4]
     assert t.n == 6
 
 
@@ -40,7 +40,7 @@ def test_any_integer_dtype(dtype):
     b = rng.integers(0, 7, (30, 20)).astype(dtype)
     t = contingency(a, b)
     ua, ub, dense = naive_table(a, b)
-    assert np.array_equal(t.labels_a, ua) and np.array_equal(t.labels_b, ub)
+    assert np.array_equal(t.row_labels, ua) and np.array_equal(t.col_labels, ub)
     assert np.array_equal(t.to_dense(), dense)
 
 
@@ -51,14 +51,14 @@ def test_negative_and_huge_labels(offset):
     b = rng.integers(-3, 3, (25, 25)) * 10**14
     t = contingency(a, b)
     ua, ub, dense = naive_table(a, b)
-    assert np.array_equal(t.labels_a, ua) and np.array_equal(t.labels_b, ub)
+    assert np.array_equal(t.row_labels, ua) and np.array_equal(t.col_labels, ub)
     assert np.array_equal(t.to_dense(), dense)
 
 
 def test_uint64_above_int64_range():
     a = np.array([2**64 - 1, 3, 2**64 - 1], dtype=np.uint64)
     t = contingency(a, np.array([1, 1, 2]))
-    assert t.labels_a.tolist() == [3, 2**64 - 1]
+    assert t.row_labels.tolist() == [3, 2**64 - 1]
     assert t.to_dense().tolist() == [[1, 0], [1, 1]]
 
 
@@ -86,9 +86,9 @@ def test_mask_restricts_pixels_and_may_be_empty():
     a = np.array([[1, 2], [3, 4]])
     b = np.array([[1, 1], [2, 2]])
     t = contingency(a, b, mask=np.array([[True, False], [False, True]]))
-    assert t.labels_a.tolist() == [1, 4] and t.to_dense().tolist() == [[1, 0], [0, 1]]
+    assert t.row_labels.tolist() == [1, 4] and t.to_dense().tolist() == [[1, 0], [0, 1]]
     e = contingency(a, b, mask=np.zeros((2, 2), bool))
-    assert e.n == 0 and e.counts.size == 0 and e.labels_a.size == 0
+    assert e.n == 0 and e.counts.size == 0 and e.row_labels.size == 0
 
 
 def test_relabel_is_ascending():

@@ -22,37 +22,39 @@ _INT64_MAX = np.iinfo(np.int64).max
 
 @dataclass(frozen=True)
 class Contingency(Result):
-    """Sparse contingency table of two label maps ``a`` and ``b`` (for
-    :func:`contingency`, ``a`` is ``y_true`` and ``b`` is ``y_pred``).
+    """Sparse contingency table of two label maps ``a`` (its rows) and ``b`` (its
+    columns); for :func:`contingency`, ``a`` is ``y_true`` and ``b`` is ``y_pred``.
+    Fields are named by rows and columns, not by true/pred, because the metrics
+    also build tables the other way round.
 
     Attributes
     ----------
-    labels_a, labels_b : ndarray of int64, shapes (Ka,), (Kb,)
+    row_labels, col_labels : ndarray of int64, shapes (Ka,), (Kb,)
         The distinct labels present in each map (among counted pixels), ascending.
         (For uint64 maps with values above 2**63 - 1 these are uint64.)
     rows, cols : ndarray of intp, shape (nnz,)
-        Indices into ``labels_a`` / ``labels_b`` of each nonzero cell, sorted by
+        Indices into ``row_labels`` / ``col_labels`` of each nonzero cell, sorted by
         ``(rows, cols)``.
     counts : ndarray of int64, shape (nnz,)
-        Number of pixels labelled ``labels_a[rows[k]]`` in ``a`` and
-        ``labels_b[cols[k]]`` in ``b``.  All positive.
-    sizes_a, sizes_b : ndarray of int64, shapes (Ka,), (Kb,)
+        Number of pixels labelled ``row_labels[rows[k]]`` in ``a`` and
+        ``col_labels[cols[k]]`` in ``b``.  All positive.
+    row_sizes, col_sizes : ndarray of int64, shapes (Ka,), (Kb,)
         Marginals: pixels per label of ``a`` / ``b`` (all positive).
     n : int
         Number of counted pixels (``counts.sum()``).
     """
-    labels_a: np.ndarray
-    labels_b: np.ndarray
+    row_labels: np.ndarray
+    col_labels: np.ndarray
     rows: np.ndarray
     cols: np.ndarray
     counts: np.ndarray
-    sizes_a: np.ndarray
-    sizes_b: np.ndarray
+    row_sizes: np.ndarray
+    col_sizes: np.ndarray
     n: int
 
     def to_dense(self):
         """The table as a dense ``(Ka, Kb)`` int64 array (only for small tables)."""
-        out = np.zeros((self.labels_a.size, self.labels_b.size), np.int64)
+        out = np.zeros((self.row_labels.size, self.col_labels.size), np.int64)
         out[self.rows, self.cols] = self.counts
         return out
 
@@ -73,15 +75,15 @@ def contingency(y_true, y_pred, *, mask=None):
     Returns
     -------
     Contingency
-        ``labels_a, sizes_a`` describe ``y_true``; ``labels_b, sizes_b`` ``y_pred``.
+        Rows (``row_labels``, ``row_sizes``) are ``y_true``, columns ``y_pred``.
 
     Notes
     -----
-    ``labels_a`` is relabelled to ``0..K-1`` through a dense lookup table when its
+    ``row_labels`` is relabelled to ``0..K-1`` through a dense lookup table when its
     label range is at most a few times the pixel count, otherwise through
     ``np.unique``.  The pairs are counted straight into a dense ``Ka x range(b)`` array
     when that is no larger than about ``2 N`` (one pass; runs of equal pixels are
-    counted at once), otherwise ``labels_b`` is relabelled too and pixels are grouped
+    counted at once), otherwise ``col_labels`` is relabelled too and pixels are grouped
     on their ``a`` index (a counting sort) and each group's ``b`` indices counted in a
     scratch row: O(N + Ka + Kb) time and memory either way.
 
@@ -90,11 +92,11 @@ def contingency(y_true, y_pred, *, mask=None):
     >>> import numpy as np
     >>> from classicseg.metrics import contingency
     >>> t = contingency(np.array([[1, 1, 2]]), np.array([[7, 9, 9]]))
-    >>> t.labels_a.tolist(), t.labels_b.tolist()
+    >>> t.row_labels.tolist(), t.col_labels.tolist()
     ([1, 2], [7, 9])
     >>> t.to_dense().tolist()
     [[1, 1], [0, 1]]
-    >>> t.sizes_a.tolist(), t.sizes_b.tolist(), t.n
+    >>> t.row_sizes.tolist(), t.col_sizes.tolist(), t.n
     ([2, 1], [1, 2], 3)
     """
     a = check_label_map(y_true, "y_true")
@@ -239,7 +241,7 @@ def _pairs_direct(ia, ka, b, lo, span):
             c = dense[r * span + v]
             colsum[v] += c
             nnz += 1 if c > 0 else 0
-    lut, labels_b, sizes_b = _compress(colsum, lo)
+    lut, col_labels, col_sizes = _compress(colsum, lo)
     rows = np.empty(nnz, np.intp)
     cols = np.empty(nnz, np.intp)
     counts = np.empty(nnz, np.int64)
@@ -252,7 +254,7 @@ def _pairs_direct(ia, ka, b, lo, span):
                 cols[k] = lut[v]
                 counts[k] = c
                 k += 1
-    return rows, cols, counts, labels_b, sizes_b
+    return rows, cols, counts, col_labels, col_sizes
 
 
 @jit

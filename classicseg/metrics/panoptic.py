@@ -151,15 +151,15 @@ class PanopticQuality:
         g_ids, g_cat, g_crowd = self._segments(segments_true, "segments_true")
         p_ids, p_cat, _ = self._segments(segments_pred, "segments_pred")
         table = contingency(gt, pr)
-        g_area = _areas(table.labels_a, table.sizes_a, g_ids, "y_true", "segments_true")
-        p_area = _areas(table.labels_b, table.sizes_b, p_ids, "y_pred", "segments_pred")
+        g_area = _areas(table.row_labels, table.row_sizes, g_ids, "y_true", "segments_true")
+        p_area = _areas(table.col_labels, table.col_sizes, p_ids, "y_pred", "segments_pred")
         missing = p_ids[p_area == 0]
         if missing.size:
             raise ValueError(f"segments_pred lists segment id {missing[0]} that does not "
                              "occur in y_pred")
         # pair table in segment-index space; -1 = void
-        gi = _index_of(table.labels_a[table.rows], g_ids)
-        pi = _index_of(table.labels_b[table.cols], p_ids)
+        gi = _index_of(table.row_labels[table.rows], g_ids)
+        pi = _index_of(table.col_labels[table.cols], p_ids)
         inter = table.counts
         on_void = np.zeros(p_ids.size, np.int64)
         v = (gi < 0) & (pi >= 0)

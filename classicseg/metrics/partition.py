@@ -104,7 +104,7 @@ def _rand_index(t):
     n = t.n
     if n < 2:
         return 1.0 if n == 1 else float("nan")
-    disagree = (np.dot(t.sizes_a, t.sizes_a) + np.dot(t.sizes_b, t.sizes_b)
+    disagree = (np.dot(t.row_sizes, t.row_sizes) + np.dot(t.col_sizes, t.col_sizes)
                 - 2 * np.dot(t.counts, t.counts))
     return 1.0 - float(disagree) / (n * (n - 1.0))
 
@@ -113,7 +113,7 @@ def _voi(t):
     """Variation of information in bits: ``H(A|B) + H(B|A)``."""
     if t.n == 0:
         return float("nan")
-    v = (_xlog2x_sum(t.sizes_a) + _xlog2x_sum(t.sizes_b)
+    v = (_xlog2x_sum(t.row_sizes) + _xlog2x_sum(t.col_sizes)
          - 2 * _xlog2x_sum(t.counts)) / t.n
     return max(v, 0.0)  # identical partitions: cancel to 0 up to rounding
 
@@ -121,8 +121,8 @@ def _voi(t):
 def _best_iou(t):
     """Best IoU of each ground-truth region (table columns) over the segmentation's
     regions, as BSDS ``match_segmentations``: ``max_S |S & G| / |S | G|``."""
-    iou = t.counts / (t.sizes_a[t.rows] + t.sizes_b[t.cols] - t.counts)
-    best = np.zeros(t.labels_b.size)
+    iou = t.counts / (t.row_sizes[t.rows] + t.col_sizes[t.cols] - t.counts)
+    best = np.zeros(t.col_labels.size)
     np.maximum.at(best, t.cols, iou)
     return best
 
@@ -145,13 +145,13 @@ def image_scores(y_true, y_pred, ignore_index=None):
     contingency table per annotator, the BSDS ``evaluation_reg_image``."""
     tables = _annotator_tables(y_true, y_pred, ignore_index)
     best = [_best_iou(t) for t in tables]
-    areas = [t.sizes_b for t in tables]
+    areas = [t.col_sizes for t in tables]
     cnt = float(sum(np.dot(a, b) for a, b in zip(areas, best)))
     total = float(sum(t.n for t in tables))
     return ImageScores(cnt, total, best, areas,
                         float(np.mean([_rand_index(t) for t in tables])),
                         float(np.mean([_voi(t) for t in tables])),
-                        int(tables[0].labels_a.size))
+                        int(tables[0].row_labels.size))
 
 
 def _ratio(cnt, total):
@@ -291,8 +291,8 @@ def adapted_rand_error(y_true, y_pred, *, ignore_index=None, alpha=0.5):
     rows = []
     for t in _annotator_tables(y_true, y_pred, ignore_index):
         s = float(np.dot(t.counts, t.counts) - t.n)
-        p = float(np.dot(t.sizes_a, t.sizes_a) - t.n)
-        r = float(np.dot(t.sizes_b, t.sizes_b) - t.n)
+        p = float(np.dot(t.row_sizes, t.row_sizes) - t.n)
+        r = float(np.dot(t.col_sizes, t.col_sizes) - t.n)
         denom = alpha * p + (1 - alpha) * r
         rows.append((1.0 - _ratio(s, denom), _ratio(s, p), _ratio(s, r)))
     return AdaptedRandError(*(float(v) for v in np.mean(rows, axis=0)))

@@ -337,12 +337,12 @@ def _tables(y_true, y_pred):
 
 
 def _ue(t):
-    outside = t.sizes_a[t.rows] - t.counts
+    outside = t.row_sizes[t.rows] - t.counts
     return float(np.minimum(t.counts, outside).sum() / t.n) if t.n else float("nan")
 
 
 def _asa(t):
-    best = np.zeros(t.labels_a.size, np.int64)
+    best = np.zeros(t.row_labels.size, np.int64)
     np.maximum.at(best, t.rows, t.counts)
     return float(best.sum() / t.n) if t.n else float("nan")
 
