@@ -107,7 +107,7 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     >>> from classicseg import mean_shift
     >>> img = np.zeros((20, 30), np.uint8); img[:, 15:] = 200
     >>> labels = mean_shift(img, 5, 20, channel_axis=None)
-    >>> labels.max(), bool((labels[:, :15] == 1).all() and (labels[:, 15:] == 2).all())
+    >>> int(labels.max()), bool((labels[:, :15] == 1).all() and (labels[:, 15:] == 2).all())
     (2, True)
     """
     planes = _range_planes(image, channel_axis)
