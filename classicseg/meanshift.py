@@ -54,7 +54,8 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
         other multichannel image (filtered in its own units: a uint8 gray image in
         gray levels 0..255, floats as given).
     spatial_radius : float
-        h_s, the spatial bandwidth in pixels (at least 1).
+        h_s, the spatial bandwidth in pixels (at least 1; a window larger than the
+        image holds all of it).
     range_radius : float
         h_r, the range bandwidth: CIELAB units for RGB, the image's units otherwise.
     min_size : int
@@ -115,9 +116,6 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     hs = check_positive(spatial_radius, "spatial_radius")
     if hs < 1:
         raise ValueError(f"spatial_radius must be >= 1 pixel, got {spatial_radius!r}")
-    if hs > max(shape):
-        raise ValueError(f"spatial_radius={spatial_radius!r} is larger than the "
-                         f"image's largest side ({max(shape)} pixels)")
     hr = check_positive(range_radius, "range_radius")
     min_size = check_positive(min_size, "min_size", integer=True, allow_zero=True)
     max_num_iter = check_positive(max_num_iter, "max_num_iter", integer=True)
@@ -129,12 +127,13 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
 
     # Range values in bandwidths (exactly: r / h_r in float32): the kernels then test
     # unit balls, and huge values cannot overflow the squared distances.
-    scaled = np.ascontiguousarray(planes / np.float32(hr), dtype=np.float32)
+    hr32 = np.float32(min(hr, 3e38))   # beyond float32: every range value ~0
+    scaled = np.ascontiguousarray(planes / hr32, dtype=np.float32)
     modes = _filter(scaled, valid, hs, profile, trajectory, max_num_iter, tol * tol)
     labels = _merge_regions(_cluster(modes, valid, hs, tol), modes[2:], min_size)
     if not return_filtered:
         return labels
-    filtered = np.moveaxis(modes[2:] * np.float32(hr), 0, -1)
+    filtered = np.moveaxis(modes[2:] * hr32, 0, -1)
     return labels, filtered[..., 0] if channel_axis is None else filtered
 
 
@@ -325,7 +324,8 @@ def _filter(planes, valid, hs, profile, trajectory, max_iter, tol2):
     The planes are padded with invalid pixels, so that every window row is one
     fixed-width run (2 ceil(h_s) + 1 rounded up to 8) tested pixel by pixel: no
     clipping, no loop remainder, the scans vectorise fully."""
-    radius = int(math.ceil(hs))
+    # a window wider than the image's diagonal holds the whole image: scan no more
+    radius = int(math.ceil(min(hs, math.hypot(*valid.shape) + 1)))
     width = -(-(2 * radius + 2) // _LANES) * _LANES
     pad_y, pad_x = radius + 1, width
     padded = np.pad(planes, ((0, 0), (pad_y, pad_y), (pad_x, pad_x)))
@@ -446,7 +446,7 @@ def _window_sums(flat, flat_valid, offsets, point, hs, inv_hs2, profile, C, Yp, 
     radius = width // 2 - 1
     x0 = int(math.floor(px)) - radius   # first column of every row
     lo = max(int(math.ceil(py - hs)), -pad_y)
-    hi = int(math.floor(py + hs))
+    hi = min(int(math.floor(py + hs)), Yp - 1 - pad_y)
     dx0 = np.float32(x0 - px)
     for y in range(lo, hi + 1):
         dy2 = np.float32((y - py) * (y - py) * inv_hs2)
