@@ -64,14 +64,16 @@ def _add_method_flags(p):
                                **kwargs)
         else:
             choices = uses[0][1].choices if kind is str else None
-            group.add_argument(_flag(name), type=_parser_type(kind),
+            nullable = any(param.default is None for _, param in uses)
+            group.add_argument(_flag(name), type=_parser_type(kind, nullable),
                                choices=choices, metavar=name.upper(), **kwargs)
 
 
-def _parser_type(kind):
-    """``kind`` from a command-line string; "none" gives None."""
+def _parser_type(kind, nullable):
+    """``kind`` from a command-line string; "none" gives None if ``nullable`` (a
+    parameter whose default is None), else it is an ordinary value (a choice)."""
     def convert(text):
-        if text.strip().lower() == "none":
+        if nullable and text.strip().lower() == "none":
             return None
         return kind(text)
     convert.__name__ = kind.__name__   # argparse names it in "invalid int value"

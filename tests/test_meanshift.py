@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 import naive
-from classicseg import mean_shift, segment
+from classicseg import cli, mean_shift, segment
 from classicseg.color import rgb2lab
 from classicseg.testing import assert_label_contract
-from conftest import call_with_threads
+from conftest import DATA, call_with_threads, read_image
 
 
 def _pieces(rng, noise=2.0):
@@ -107,6 +107,19 @@ def test_registered_as_meanshift(chelsea):
     img = chelsea[:80, :100]
     assert np.array_equal(segment(img, "meanshift", range_radius=8.0, min_size=30),
                           mean_shift(img, range_radius=8.0, min_size=30))
+
+
+def test_command_line_segments_with_meanshift(tmp_path):
+    assert cli.main(["segment", str(DATA / "coins.png"), "-o", str(tmp_path),
+                     "--method", "meanshift", "--spatial-radius", "5",
+                     "--range-radius", "8", "--min-size", "30", "--kernel", "gaussian",
+                     "--speedup", "none", "--format", "npy", "--no-overlay"]) == 0
+    want = mean_shift(read_image(DATA / "coins.png"), 5, 8, 30, kernel="gaussian",
+                      speedup="none", channel_axis=None)
+    assert np.array_equal(np.load(tmp_path / "coins_labels.npy"), want)
+    with pytest.raises(SystemExit):   # a choice the spec does not list
+        cli.main(["segment", str(DATA / "coins.png"), "-o", str(tmp_path),
+                  "--method", "meanshift", "--kernel", "box"])
 
 
 # ------------------------------------------------------------------ errors
