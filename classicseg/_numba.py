@@ -128,9 +128,14 @@ def on_first_compile(callback):
     from numba.core import event
 
     class _Once(event.Listener):
+        # A flag, not event.unregister: unregistering while Numba dispatches the
+        # event makes it skip the next listener (a second callback never fired).
+        fired = False
+
         def on_start(self, _):
-            event.unregister("numba:compile", self)
-            callback()
+            if not self.fired:
+                self.fired = True
+                callback()
 
         def on_end(self, _):
             pass

@@ -143,3 +143,19 @@ def test_compilation_is_announced_once(monkeypatch):
     add(1, 2)
     add(1.0, 2.0)
     assert calls == [1]
+
+
+def test_every_first_compile_callback_fires():
+    from numba import njit
+
+    from classicseg._numba import on_first_compile
+    calls = []
+    on_first_compile(lambda: calls.append("a"))
+    on_first_compile(lambda: calls.append("b"))
+
+    @njit(cache=False)
+    def sub(a, b):
+        return a - b
+    sub(1, 2)
+    sub(1.0, 2.0)
+    assert calls == ["a", "b"]
