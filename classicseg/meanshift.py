@@ -39,6 +39,7 @@ sparse = lazy_module("scipy.sparse")
 KERNELS = ("uniform", "epanechnikov", "gaussian")
 SPEEDUPS = ("none", "trajectory")
 _ROWS_PER_BAND = 16
+_MAX_BANDWIDTHS = 1e18   # range values beyond this overflow squared float32
 
 
 def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
@@ -125,10 +126,16 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     mask = check_mask(mask, shape)
     valid = np.ones(shape, np.bool_) if mask is None else mask
 
-    # Range values in bandwidths (exactly: r / h_r in float32): the kernels then test
-    # unit balls, and huge values cannot overflow the squared distances.
+    # Range values in bandwidths (r / h_r in float32): the kernels then test unit
+    # balls.  Their squared differences must fit float32.
     hr32 = np.float32(min(hr, 3e38))   # beyond float32: every range value ~0
     scaled = np.ascontiguousarray(planes / hr32, dtype=np.float32)
+    peak = max(-float(scaled.min()), float(scaled.max()))
+    if peak > _MAX_BANDWIDTHS:
+        raise ValueError(
+            f"image values reach {peak:.3g} range bandwidths (range_radius="
+            f"{range_radius!r}): their squared distances would overflow float32; "
+            f"rescale the image or use range_radius >= {peak * hr / _MAX_BANDWIDTHS:.3g}")
     modes = _filter(scaled, valid, hs, profile, trajectory, max_num_iter, tol * tol)
     labels = _merge_regions(_cluster(modes, valid, hs, tol), modes[2:], min_size)
     if not return_filtered:

@@ -149,6 +149,8 @@ def test_bad_arguments_name_themselves(kwargs, error, match):
     (np.full((8, 8, 3), np.inf), {}, "inf|finite"),
     (np.zeros((4, 8, 8, 3)), {}, "spatial dimensions"),
     (np.zeros(8), dict(channel_axis=None), "dimensions"),
+    (np.random.default_rng(0).random((8, 8)) * 1e30, dict(channel_axis=None),
+     "range bandwidths.*overflow"),
 ])
 def test_bad_images_are_refused(image, kwargs, match):
     with pytest.raises(ValueError, match=match):
