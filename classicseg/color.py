@@ -223,6 +223,19 @@ def lab_image(rgb, dtype):
     return out
 
 
+
+def lab_planes(rgb):
+    """Lab of a ``(..., 3)`` sRGB array as C-contiguous float32 planes ``(3, ...)``.
+
+    uint8 is written straight into the planes (no interleaved copy); other dtypes go
+    through :func:`lab_image`.  No validation: callers validate."""
+    if rgb.dtype != np.uint8:
+        return np.ascontiguousarray(np.moveaxis(lab_image(rgb, np.float32), -1, 0))
+    planes = np.empty((3,) + rgb.shape[:-1], np.float32)
+    _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3),
+                        planes.reshape(3, -1).T, _srgb_lut())
+    return planes
+
 # Float input beyond these magnitudes overflows the conversions in float32:
 # ((c + 0.055) / 1.055) ** 2.4 past ~1.6e16, ((L + 16) / 116) ** 3 past ~8e14.
 _RGB_LIMIT = 1e15

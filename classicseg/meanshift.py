@@ -30,7 +30,7 @@ from ._kernels.unionfind import number_sets, union
 from ._numba import jit, prange
 from ._validate import (check_finite, check_mask, check_positive, spatial_image,
                         to_float)
-from .color import check_rgb, lab_image
+from .color import check_rgb, lab_planes
 
 __all__ = ["mean_shift"]
 
@@ -126,17 +126,17 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     mask = check_mask(mask, shape)
     valid = np.ones(shape, np.bool_) if mask is None else mask
 
-    # Range values in bandwidths (r / h_r in float32): the kernels then test unit
-    # balls.  Their squared differences must fit float32.
+    # The kernels work on range values in bandwidths (r / h_r in float32), testing
+    # unit balls; their squared differences must fit float32.
     hr32 = np.float32(min(hr, 3e38))   # beyond float32: every range value ~0
-    scaled = np.ascontiguousarray(planes / hr32, dtype=np.float32)
-    peak = max(-float(scaled.min()), float(scaled.max()))
+    peak = max(-float(planes.min()), float(planes.max())) / float(hr32)
     if peak > _MAX_BANDWIDTHS:
         raise ValueError(
             f"image values reach {peak:.3g} range bandwidths (range_radius="
             f"{range_radius!r}): their squared distances would overflow float32; "
             f"rescale the image or use range_radius >= {peak * hr / _MAX_BANDWIDTHS:.3g}")
-    modes = _filter(scaled, valid, hs, profile, trajectory, max_num_iter, tol * tol)
+    modes = _filter(planes, hr32, valid, hs, profile, trajectory, max_num_iter,
+                    tol * tol)
     labels = _merge_regions(_cluster(modes, valid, hs, tol), modes[2:], min_size)
     if not return_filtered:
         return labels
@@ -152,12 +152,11 @@ def _range_planes(image, channel_axis):
     if has_channels and arr.shape[-1] == 3:
         if arr.dtype.kind == "f":
             check_rgb(arr)
-        feats = lab_image(arr, np.float32)
-    else:
-        feats = arr.astype(np.float32) if arr.dtype.kind in "biu" else to_float(arr)
-        check_finite(feats, "image")
-        if not has_channels:
-            feats = feats[..., None]
+        return lab_planes(arr)
+    feats = arr.astype(np.float32) if arr.dtype.kind in "biu" else to_float(arr)
+    check_finite(feats, "image")
+    if not has_channels:
+        feats = feats[..., None]
     return np.ascontiguousarray(np.moveaxis(feats, -1, 0), dtype=np.float32)
 
 
@@ -324,18 +323,21 @@ _UNSEEN, _ON_PATH, _DONE = 0, 1, 2
 _LANES = 8   # window rows are scanned in multiples of this many pixels
 
 
-def _filter(planes, valid, hs, profile, trajectory, max_iter, tol2):
+def _filter(planes, hr, valid, hs, profile, trajectory, max_iter, tol2):
     """Modes (2 + C, H, W) float32 of every valid pixel (y, x, then range in
-    bandwidths; 0 elsewhere).
+    bandwidths, ``planes / hr``; 0 elsewhere).
 
-    The planes are padded with invalid pixels, so that every window row is one
-    fixed-width run (2 ceil(h_s) + 1 rounded up to 8) tested pixel by pixel: no
-    clipping, no loop remainder, the scans vectorise fully."""
+    The planes, divided by ``hr`` on the way, go into a copy padded with invalid
+    pixels, so that every window row is one fixed-width run (2 ceil(h_s) + 1
+    rounded up to 8) tested pixel by pixel: no clipping, no loop remainder, the
+    scans vectorise fully."""
     # a window wider than the image's diagonal holds the whole image: scan no more
     radius = int(math.ceil(min(hs, math.hypot(*valid.shape) + 1)))
     width = -(-(2 * radius + 2) // _LANES) * _LANES
     pad_y, pad_x = radius + 1, width
-    padded = np.pad(planes, ((0, 0), (pad_y, pad_y), (pad_x, pad_x)))
+    C, Y, X = planes.shape
+    padded = np.zeros((C, Y + 2 * pad_y, X + 2 * pad_x), np.float32)
+    np.divide(planes, hr, out=padded[:, pad_y:pad_y + Y, pad_x:pad_x + X])
     padded_valid = np.pad(valid, ((pad_y, pad_y), (pad_x, pad_x)))
     n_bands = max(1, valid.shape[0] // _ROWS_PER_BAND)
     return _filter_bands(padded, padded_valid, pad_y, pad_x, width, hs, profile,

@@ -19,7 +19,7 @@ import numpy as np
 from ._numba import compile_in_background, jit, prange
 from ._validate import (check_mask, check_positive, check_sigma, check_spacing,
                         power_of_two_scale, spatial_image, to_float)
-from .color import _rgb2lab_uint8_flat, _srgb_lut, check_rgb, lab_image
+from .color import check_rgb, lab_image, lab_planes
 from .labels import _enforce_connectivity, adjust_segment_count, relabel_sequential
 
 __all__ = ["slic"]
@@ -189,7 +189,7 @@ def _features(image, channel_axis, sigma, spacing):
     if has_channels and arr.shape[-1] == 4:
         arr = arr[..., :3]   # RGBA: drop alpha
     if has_channels and arr.shape[-1] == 3 and arr.dtype == np.uint8:
-        planes, colour_scale, span_bound = _lab_planes_uint8(arr), 1.0, _UINT8_LAB_SPAN
+        planes, colour_scale, span_bound = lab_planes(arr), 1.0, _UINT8_LAB_SPAN
     else:
         if has_channels and arr.shape[-1] == 3:
             check_rgb(arr)
@@ -251,15 +251,6 @@ def _check_exact_possible(n, mask):
             f"n={n} is impossible with exact=True: mask has {n_parts} separate parts "
             f"({2 * mask.ndim}-connected) and a segment cannot span two; ask for "
             f"n >= {n_parts}, or pass exact=False")
-
-
-def _lab_planes_uint8(rgb):
-    """CIELAB of an (..., 3) uint8 sRGB array as float32 planes (3, ...), written
-    straight into the planes: no interleaved copy."""
-    planes = np.empty((3,) + rgb.shape[:-1], np.float32)
-    _rgb2lab_uint8_flat(np.ascontiguousarray(rgb).reshape(-1, 3),
-                        planes.reshape(3, -1).T, _srgb_lut())
-    return planes
 
 
 def _grid_shape(mask, spacing, n, ndim):
