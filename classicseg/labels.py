@@ -8,15 +8,19 @@ number of segments by merging the most similar small ones or splitting the large
 """
 import numpy as np
 
+from ._kernels.adjacency import region_adjacency
 from ._kernels.heap import heap_new, heap_pop, heap_push
 from ._kernels.runs import label_runs as _label_runs
 from ._kernels.unionfind import find as _find
 from ._kernels.unionfind import number_sets
 from ._kernels.unionfind import union as _union
+from ._lazy import lazy_module
 from ._numba import jit, prange
 from ._validate import check_label_map, check_mask, check_positive
 
 __all__ = ["adjust_segment_count", "enforce_connectivity", "relabel_sequential"]
+
+sparse = lazy_module("scipy.sparse")
 
 
 # ------------------------------------------------------------------ relabelling
@@ -363,15 +367,11 @@ def adjust_segment_count(labels, n, features=None):
 
 
 def _adjacent_pairs(labels):
-    """Unique (a, b) label pairs, a < b, of 4/6-adjacent pixels of different labels."""
-    pairs = []
-    for axis in range(labels.ndim):
-        a = np.moveaxis(labels, axis, 0)[:-1].ravel()
-        b = np.moveaxis(labels, axis, 0)[1:].ravel()
-        keep = (a != b) & (a > 0) & (b > 0)
-        pairs.append(np.stack([np.minimum(a[keep], b[keep]),
-                               np.maximum(a[keep], b[keep])], 1))
-    return np.unique(np.concatenate(pairs), axis=0)
+    """Unique (a, b) label pairs, a < b, of 4/6-adjacent pixels of different labels,
+    sorted."""
+    upper = sparse.triu(region_adjacency(labels), k=1).tocoo()
+    pairs = np.stack([upper.row + 1, upper.col + 1], 1)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def _merge_smallest(labels, n_merges, features):
