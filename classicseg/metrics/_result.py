@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Result", "to_jsonable"]
+__all__ = ["Result", "check_mergeable", "to_jsonable"]
 
 
 class Result:
@@ -40,3 +40,31 @@ def to_jsonable(obj):
     if isinstance(obj, np.integer):
         return int(obj)
     return obj
+
+
+def check_mergeable(acc, other, names, what="settings"):
+    """Raise unless ``other`` is an accumulator of ``acc``'s type whose attributes
+    ``names`` equal ``acc``'s (arrays compared by value): the one check every
+    accumulator's ``merge`` makes.  ``what`` names those settings in the error."""
+    if not isinstance(other, type(acc)):
+        raise TypeError(f"other must be a {type(acc).__name__}, got "
+                        f"{type(other).__name__}")
+    differ = [n for n in names if not _same(getattr(acc, n), getattr(other, n))]
+    if differ:
+        detail = ", ".join(f"{n}={_shown(getattr(other, n))} here "
+                           f"{_shown(getattr(acc, n))}" for n in differ)
+        raise ValueError(f"other has different {what} ({', '.join(names)}): {detail}; "
+                         f"only accumulators of the same {what} can be merged: they "
+                         "must match")
+
+
+def _same(a, b):
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    return a == b
+
+
+def _shown(value):
+    return f"array of {value.size}" if isinstance(value, np.ndarray) else repr(value)

@@ -26,7 +26,7 @@ from .._kernels.boundary import BLOCK, label_boundaries
 from .._kernels.heap import heap_new, heap_pop, heap_push
 from .._numba import jit
 from .._validate import check_array, check_positive, check_same_shape
-from ._result import Result
+from ._result import Result, check_mergeable
 
 __all__ = ["BoundaryAccumulator", "BoundaryBenchmark", "BoundaryPRF", "DEFAULT_TOLERANCE",
            "boundaries_from_labels", "boundary_ods_ois", "boundary_pr_curve",
@@ -917,14 +917,7 @@ class BoundaryAccumulator:
     def merge(self, other):
         """Add the images of another accumulator with the same settings (after
         ours); returns ``self``."""
-        if not isinstance(other, BoundaryAccumulator):
-            raise TypeError(f"other must be a BoundaryAccumulator, got "
-                            f"{type(other).__name__}")
-        mine = (self.tolerance, self.max_dist, self.thin, self.method)
-        theirs = (other.tolerance, other.max_dist, other.thin, other.method)
-        if mine != theirs:
-            raise ValueError(f"other has (tolerance, max_dist, thin, method) = {theirs} "
-                             f"but this one has {mine}; they must match")
+        check_mergeable(self, other, ("tolerance", "max_dist", "thin", "method"))
         self._counts.extend(other._counts)
         return self
 

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ._result import Result, to_jsonable
+from ._result import Result, check_mergeable, to_jsonable
 from .boundary import boundary_ods_ois, boundary_pr_curve
 from .partition import image_scores
 
@@ -199,12 +199,7 @@ class BSDSRegionAccumulator:
 
     def merge(self, other):
         """Add the images of another accumulator of the same sweep (after ours)."""
-        if not isinstance(other, BSDSRegionAccumulator):
-            raise TypeError(f"other must be a BSDSRegionAccumulator, got "
-                            f"{type(other).__name__}")
-        if other.settings != self.settings or other.boundary != self.boundary:
-            raise ValueError("other has different settings or boundary flag; only "
-                             "accumulators of the same sweep can be merged")
+        check_mergeable(self, other, ("settings", "boundary"), "sweep")
         self._rows.extend(other._rows)
         return self
 

@@ -17,7 +17,7 @@ import numpy as np
 from .._kernels.runs import label_runs
 from .._numba import jit, serial_if_small
 from .._validate import check_finite, check_label_map
-from ._result import Result
+from ._result import Result, check_mergeable
 
 __all__ = ["AREA_LABELS", "CocoMaskAP", "CocoMetrics", "Instances", "Runs", "STAT_NAMES",
            "coco_mask_ap"]
@@ -163,13 +163,7 @@ class CocoMaskAP:
     def merge(self, other):
         """Add the images of another ``CocoMaskAP`` with the same ``classes`` (after
         ours, so tie-breaking follows that order); returns ``self``."""
-        if not isinstance(other, CocoMaskAP):
-            raise TypeError(f"other must be a CocoMaskAP, got {type(other).__name__}")
-        same = (self.classes is None and other.classes is None) or (
-            self.classes is not None and other.classes is not None
-            and np.array_equal(self.classes, other.classes))
-        if not same:
-            raise ValueError("other evaluates different classes; they must match")
+        check_mergeable(self, other, ("classes",), "classes")
         self._records.extend(other._records)
         for c, counts in other._npig.items():
             self._npig[c] = self._npig.get(c, 0) + counts

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import check_label_map, check_same_shape
 from ._contingency import contingency
-from ._result import Result
+from ._result import Result, check_mergeable
 
 __all__ = ["PanopticMetrics", "PanopticQuality", "id_to_rgb", "panoptic_quality",
            "rgb_to_id"]
@@ -116,13 +116,7 @@ class PanopticQuality:
     def merge(self, other):
         """Add the images of another ``PanopticQuality`` with the same categories
         (after ours); returns ``self``."""
-        if not isinstance(other, PanopticQuality):
-            raise TypeError(f"other must be a PanopticQuality, got "
-                            f"{type(other).__name__}")
-        if not (np.array_equal(self.classes, other.classes)
-                and np.array_equal(self.isthing, other.isthing)):
-            raise ValueError("other has different categories; only accumulators of "
-                             "the same categories can be merged")
+        check_mergeable(self, other, ("classes", "isthing"), "categories")
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._validate import check_label_map, check_optional_int, check_same_shape
 from ._contingency import label_list, relabel, table_with
-from ._result import Result
+from ._result import Result, check_mergeable
 
 __all__ = ["AdaptedRandError", "ImageScores", "PartitionAccumulator", "PartitionMetrics",
            "adapted_rand_error", "image_scores", "partition_metrics",
@@ -339,12 +339,7 @@ class PartitionAccumulator:
     def merge(self, other):
         """Add the images of another accumulator (same ``ignore_index``); returns
         ``self``."""
-        if not isinstance(other, PartitionAccumulator):
-            raise TypeError(f"other must be a PartitionAccumulator, got "
-                            f"{type(other).__name__}")
-        if other.ignore_index != self.ignore_index:
-            raise ValueError(f"other has ignore_index={other.ignore_index} but this one "
-                             f"has {self.ignore_index}; they must match")
+        check_mergeable(self, other, ("ignore_index",))
         self._rows.extend(other._rows)
         return self
 

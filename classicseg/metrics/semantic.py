@@ -14,7 +14,7 @@ import numpy as np
 from .._numba import jit, prange
 from .._validate import (check_label_map, check_optional_int, check_positive,
                          check_same_shape)
-from ._result import Result
+from ._result import Result, check_mergeable
 
 __all__ = ["ConfusionMatrix", "MAX_CLASSES", "SemanticMetrics", "confusion_matrix",
            "mean_dice", "miou", "pixel_accuracy", "semantic_metrics"]
@@ -177,14 +177,7 @@ class ConfusionMatrix:
     def merge(self, other):
         """Add the counts of another ``ConfusionMatrix`` with the same settings
         (e.g. from another worker); returns ``self``."""
-        if not isinstance(other, ConfusionMatrix):
-            raise TypeError(f"other must be a ConfusionMatrix, got "
-                            f"{type(other).__name__}")
-        mine = (self.num_classes, self.ignore_index, self.absent)
-        theirs = (other.num_classes, other.ignore_index, other.absent)
-        if mine != theirs:
-            raise ValueError(f"other has (num_classes, ignore_index, absent) = {theirs} "
-                             f"but this one has {mine}; they must match")
+        check_mergeable(self, other, ("num_classes", "ignore_index", "absent"))
         self.matrix += other.matrix
         return self
 
