@@ -9,8 +9,8 @@ output's dtype, so float32 results are the float64 ones rounded once.
 import numpy as np
 
 from ._numba import jit, prange, serial_if_small
-from ._validate import check_channels, check_magnitude, float_dtype_for, \
-    spatial_image, to_float
+from ._validate import check_channels, check_finite, check_magnitude, \
+    float_dtype_for, spatial_image, to_float
 
 __all__ = ["lab2rgb", "rgb2lab"]
 
@@ -338,3 +338,21 @@ def lab2rgb(lab, *, channel_axis=-1):
         _lab2rgb_flat(np.ascontiguousarray(arr, dtype=dtype).reshape(-1, 3),
                       out.reshape(-1, 3))
     return out if channel_axis in (-1, out.ndim - 1) else np.moveaxis(out, -1, channel_axis)
+
+
+def range_planes(image, channel_axis, name="image"):
+    """The colour features of a 2-D image as float32 planes (C, H, W): CIELAB for
+    RGB(A) (alpha dropped), the image's own units otherwise (integers unscaled, so
+    uint8 gray in 0..255).  Validates ``image`` (finite values)."""
+    arr, has_channels = spatial_image(image, channel_axis, name, spatial_ndims=(2,))
+    if has_channels and arr.shape[-1] == 4:
+        arr = arr[..., :3]
+    if has_channels and arr.shape[-1] == 3:
+        if arr.dtype.kind == "f":
+            check_rgb(arr, name)
+        return lab_planes(arr)
+    feats = arr.astype(np.float32) if arr.dtype.kind in "biu" else to_float(arr, name)
+    check_finite(feats, name)
+    if not has_channels:
+        feats = feats[..., None]
+    return np.ascontiguousarray(np.moveaxis(feats, -1, 0), dtype=np.float32)

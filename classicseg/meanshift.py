@@ -28,9 +28,8 @@ from ._kernels.adjacency import region_adjacency
 from ._lazy import lazy_module
 from ._kernels.unionfind import number_sets, union
 from ._numba import jit, prange
-from ._validate import (check_finite, check_mask, check_positive, spatial_image,
-                        to_float)
-from .color import check_rgb, lab_planes
+from ._validate import check_mask, check_positive
+from .color import range_planes
 
 __all__ = ["mean_shift"]
 
@@ -112,7 +111,7 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     >>> int(labels.max()), bool((labels[:, :15] == 1).all() and (labels[:, 15:] == 2).all())
     (2, True)
     """
-    planes = _range_planes(image, channel_axis)
+    planes = range_planes(image, channel_axis)
     shape = planes.shape[1:]
     hs = check_positive(spatial_radius, "spatial_radius")
     if hs < 1:
@@ -142,22 +141,6 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
         return labels
     filtered = np.moveaxis(modes[2:] * hr32, 0, -1)
     return labels, filtered[..., 0] if channel_axis is None else filtered
-
-
-def _range_planes(image, channel_axis):
-    """The range features as float32 planes (C, H, W): CIELAB for RGB(A)."""
-    arr, has_channels = spatial_image(image, channel_axis, spatial_ndims=(2,))
-    if has_channels and arr.shape[-1] == 4:
-        arr = arr[..., :3]
-    if has_channels and arr.shape[-1] == 3:
-        if arr.dtype.kind == "f":
-            check_rgb(arr)
-        return lab_planes(arr)
-    feats = arr.astype(np.float32) if arr.dtype.kind in "biu" else to_float(arr)
-    check_finite(feats, "image")
-    if not has_channels:
-        feats = feats[..., None]
-    return np.ascontiguousarray(np.moveaxis(feats, -1, 0), dtype=np.float32)
 
 
 def _choice(value, name, options):
