@@ -20,9 +20,7 @@ Then one 6-megapixel image (103070.jpg resized to 3072x2048): time and peak memo
 (growth of the resident set) of classicseg and cv2.  Times are medians; ratios are
 peer time / classicseg time.  Results go to benchmarks/results/meanshift.json.
 """
-import argparse
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -33,16 +31,10 @@ import classicseg
 from classicseg.color import rgb2lab
 from classicseg.datasets import bsds500_ids, load_bsds500
 
+from _bench import bsds_parser, timed
 from _memory import peak_memory_mb
 
-ROOT = Path(__file__).resolve().parents[1]
 HS, HR, MIN_SIZE = 7, 6.5, 20
-
-
-def timed(fn, *args, **kwargs):
-    t = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return time.perf_counter() - t, out
 
 
 def contenders():
@@ -126,14 +118,8 @@ def big_image(root):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--limit", type=int, default=20)
-    parser.add_argument("--skip-big", action="store_true")
+    parser = bsds_parser(__doc__, "meanshift.json")
     parser.add_argument("--skip-sklearn", action="store_true")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" /
-                                             "meanshift.json"))
     args = parser.parse_args()
     root = Path(args.data_root)
 

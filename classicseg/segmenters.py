@@ -312,3 +312,39 @@ def _watershed(image, *, channel_axis, **params):
 def _mean_shift(image, *, channel_axis, **params):
     from .meanshift import mean_shift
     return mean_shift(image, channel_axis=channel_axis, **params)
+
+
+@register(
+    "ncut",
+    Param("n_segments", int, 20, "segments of the cut", low=2),
+    Param("radius", float, 5.0, "pixel graph neighbourhood in pixels", low=1.0),
+    Param("sigma_color", float, 10.0, "colour scale of the weights (CIELAB units "
+          "for RGB)", low=0.0),
+    Param("sigma_space", float, 4.0, "spatial scale of the weights in pixels",
+          low=0.0),
+    Param("contour", bool, False, "multiply in the intervening-contour term"),
+    Param("sigma_contour", float, 0.05, "gradient scale of the contour term",
+          low=0.0),
+    Param("cut", str, "kway", "kway: Yu & Shi discretization; recursive: Shi & "
+          "Malik two-way cuts", choices=("kway", "recursive")),
+    summary="normalized cuts of the pixel graph (Shi & Malik 2000)")
+def _ncut(image, *, channel_axis, cut, **params):
+    from .ncut import ncut
+    return ncut(image, channel_axis=channel_axis, method=cut, **params)
+
+
+@register(
+    "ncut_superpixels",
+    Param("superpixels", int, 400, "SLIC superpixels, the graph's nodes", low=2),
+    Param("n_segments", int, None, "segments of the k-way cut; none: recursive "
+          "two-way cuts while below threshold", low=2),
+    Param("threshold", float, None, "largest Ncut of a recursive split (default "
+          "0.001)", low=0.0),
+    Param("sigma", float, 10.0, "colour scale of the weights (CIELAB units for "
+          "RGB)", low=0.0),
+    summary="normalized cuts of the region adjacency graph of SLIC superpixels")
+def _ncut_superpixels(image, *, channel_axis, superpixels, **params):
+    from .ncut import ncut_superpixels
+    from .slic import slic
+    tiles = slic(image, n=superpixels, channel_axis=channel_axis)
+    return ncut_superpixels(image, tiles, channel_axis=channel_axis, **params)

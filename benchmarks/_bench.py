@@ -1,0 +1,27 @@
+"""What the side-by-side benchmarks share: timing one call, and the command line
+of the BSDS500 ones."""
+import argparse
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn, *args, **kwargs):
+    """``(seconds, fn(*args, **kwargs))``."""
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t, out
+
+
+def bsds_parser(doc, result_name):
+    """The options of a BSDS500 benchmark: --data-root, --limit, --skip-big, --out
+    (default ``benchmarks/results/<result_name>``)."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" /
+                                             result_name))
+    return parser
