@@ -551,7 +551,7 @@ def _smallest(W, degree, k, rng):
     or ARPACK shift-invert), returned as generalized ones."""
     n = W.shape[0]
     inv_sqrt = 1.0 / np.sqrt(degree)
-    S = sparse.diags(inv_sqrt) @ W @ sparse.diags(inv_sqrt)
+    S = _scaled(W, inv_sqrt)
     if n <= _DENSE_MAX or k >= n - 1:
         L = np.eye(n) - S.toarray()
         values, vectors = linalg.eigh((L + L.T) / 2, subset_by_index=[0, k - 1])

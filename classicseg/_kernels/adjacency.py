@@ -12,7 +12,8 @@ sparse = lazy_module("scipy.sparse")
 __all__ = ["check_labels", "region_adjacency", "region_edges"]
 
 _INT32 = np.iinfo(np.int32)
-_NO_VALUES = np.empty((0, 0, 0))
+_NO_VALUES = np.empty((0, 0, 0), np.float32)   # gradient_magnitude's dtype: one
+                                                # compilation serves both
 
 
 def region_adjacency(labels, connectivity=1):
