@@ -206,3 +206,16 @@ def test_cli_evaluate_bsds_unwritable_json_is_reported(tmp_path, fake_method, ca
     assert cli.main(["evaluate", "bsds", "--method", "stripes", "--data-root",
                      str(tmp_path), "--no-boundary", "--json", str(tmp_path)]) == 1
     assert "cannot write" in caplog.text
+
+
+
+def test_covering_best_with_unlabelled_pixels_in_one_setting():
+    # setting 2 leaves GT region 1 unlabelled (0), so its table lacks that region:
+    # regions are matched by label (this used to fail on mismatched shapes)
+    gt = np.repeat(np.arange(1, 5), 25).reshape(10, 10)
+    masked = gt.copy()
+    masked[gt == 1] = 0
+    acc = BSDSRegionAccumulator([{"k": 1}, {"k": 2}], boundary=False)
+    acc.update([gt], [np.ones_like(gt), masked])
+    # setting 1: IoU 0.25 for every region; setting 2: 1 for regions 2..4
+    assert acc.compute().covering_best == pytest.approx((25 * 0.25 + 75 * 1.0) / 100)

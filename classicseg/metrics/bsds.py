@@ -184,10 +184,7 @@ class BSDSRegionAccumulator:
             raise ValueError(f"y_pred has {len(y_pred)} segmentations but there are "
                              f"{len(self.settings)} settings; give one per setting")
         scores = [image_scores(y_true, seg) for seg in y_pred]
-        best = scores[0].best_iou
-        for s in scores[1:]:
-            best = [np.maximum(a, b) for a, b in zip(best, s.best_iou)]
-        cnt_best = sum(float(np.dot(a, b)) for a, b in zip(scores[0].areas, best))
+        cnt_best = _covering_best(scores)
         bnd = None
         if self.boundary:
             truth = y_true if boundaries_true is None else boundaries_true
@@ -213,6 +210,24 @@ class BSDSRegionAccumulator:
             np.array(voi), np.array(nseg, np.int64), np.array(cnt_best),
             np.stack(bnd) if self.boundary else None)
 
+
+
+def _covering_best(scores):
+    """``sum area * best IoU`` with each ground-truth region at its best setting;
+    areas as in the first setting.  Regions are matched by label: where a setting
+    leaves pixels 0 (unlabelled), a region may be missing from its table."""
+    total = 0.0
+    for a, (labels, areas) in enumerate(zip(scores[0].gt_labels, scores[0].areas)):
+        order = np.argsort(labels)
+        labels, areas = labels[order], areas[order]
+        best = np.zeros(labels.size)
+        for s in scores:
+            at = np.searchsorted(labels, s.gt_labels[a])
+            found = (at < labels.size) & (labels[np.minimum(at, labels.size - 1)]
+                                          == s.gt_labels[a])
+            best[at[found]] = np.maximum(best[at[found]], s.best_iou[a][found])
+        total += float(np.dot(areas, best))
+    return total
 
 def collect_region_scores(settings, image_ids, cnt, area, pri, voi, n_segments,
                           cnt_best, boundary_counts=None):

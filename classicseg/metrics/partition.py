@@ -138,6 +138,8 @@ class ImageScores(Result):
     pri: float
     voi: float
     n_pred: int          # distinct labels in the segmentation
+    gt_labels: list      # per annotator: the region labels of best_iou and areas
+                         # (those with a pixel where y_pred is not 0)
 
 
 def image_scores(y_true, y_pred, ignore_index=None):
@@ -151,7 +153,8 @@ def image_scores(y_true, y_pred, ignore_index=None):
     return ImageScores(cnt, total, best, areas,
                         float(np.mean([_rand_index(t) for t in tables])),
                         float(np.mean([_voi(t) for t in tables])),
-                        int(tables[0].row_labels.size))
+                        int(tables[0].row_labels.size),
+                        [t.col_labels for t in tables])
 
 
 def _ratio(cnt, total):
