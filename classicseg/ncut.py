@@ -12,7 +12,13 @@ to segments, both of the papers:
 - ``method="recursive"``: Shi & Malik's two-way cut, the second eigenvector split
   at the threshold of smallest Ncut, applied again to each side while the best
   split's Ncut is below a threshold (and, given ``n_segments``, the cheapest split
-  first until there are that many segments).
+  first until there are that many segments);
+- ``method="merge"``: the k-way cut into ``n_initial`` segments, then bottom-up
+  the mirror of the recursive criterion: the adjacent pair whose two-way Ncut
+  inside their union is largest (the split the recursive cut would make last)
+  merges first, while it is at least ``threshold`` and more than ``n_segments``
+  segments remain.  One k-way solve, and the number of segments adapts to the
+  image: on BSDS500 it meets the published NCuts figures (README).
 
 The eigensolver depends on the graph's size:
 
@@ -40,7 +46,7 @@ from ._validate import check_positive
 from .color import range_planes
 
 __all__ = ["NcutResult", "ncut", "ncut_superpixels", "ncut_value", "pixel_affinity",
-           "spectral_embedding", "discretize"]
+           "spectral_embedding", "discretize", "merge_order"]
 
 sparse = lazy_module("scipy.sparse")
 linalg = lazy_module("scipy.linalg")
@@ -50,6 +56,11 @@ _DENSE_MAX = 500
 _ARPACK_MAX = 20000
 _SHIFT = 1e-3          # ARPACK's shift below the spectrum [0, 2]
 _N_THRESHOLDS = 32     # split points tried along the second eigenvector
+_ARPACK_MIN_K = 20     # eigenpairs ARPACK is asked for at least (see _smallest)
+_MERGE_THRESHOLD = 0.003  # ncut's default for method="merge": BSDS val meets all three
+                          # published NCuts figures there (README)
+_CONTOUR_FLOOR = 1e-3  # added to the contour factor (see ncut's docstring)
+_WALL = 2 * _CONTOUR_FLOOR   # links below this weight are cut (_attached)
 
 
 class NcutResult:
@@ -68,14 +79,36 @@ class NcutResult:
         The matching eigenvectors ``y``, D-orthonormal, pixels in raster order.
     affinity : scipy.sparse.csr_matrix (N, N)
         The pixel graph ``W``.
+    initial : (H, W) int32 or None
+        Merge only: the k-way cut the merging started from (segments 1..m).
+    merges : (M, 3) float64 or None
+        Merge only: every merge of the hierarchy, :func:`merge_order` of
+        ``initial - 1``; :meth:`cut` reads the segmentation at another level.
     """
 
-    def __init__(self, labels, value, eigenvalues, eigenvectors, affinity):
+    def __init__(self, labels, value, eigenvalues, eigenvectors, affinity,
+                 initial=None, merges=None, planes=None):
         self.labels = labels
         self.value = value
         self.eigenvalues = eigenvalues
         self.eigenvectors = eigenvectors
         self.affinity = affinity
+        self.initial = initial
+        self.merges = merges
+        self._planes = planes
+
+    def cut(self, n_segments=None, threshold=None):
+        """The merge hierarchy's segmentation at ``threshold`` and/or
+        ``n_segments`` (neither: the default threshold): what
+        ``ncut(..., method="merge")`` returns with them, without solving again."""
+        if self.merges is None:
+            raise ValueError("cut() needs the merge hierarchy: method='merge'")
+        n_segments = _check_segments(n_segments, self.initial.size, "pixels",
+                                     allow_none=True)
+        if threshold is None and n_segments is None:
+            threshold = _MERGE_THRESHOLD
+        groups = _merged(self.initial.ravel() - 1, self.merges, n_segments, threshold)
+        return _connected(groups.reshape(self.initial.shape), self._planes, 0)
 
     def __repr__(self):
         return (f"NcutResult(segments={int(self.labels.max())}, value={self.value:.4g}, "
@@ -84,18 +117,22 @@ class NcutResult:
 
 # ----------------------------------------------------------------- pixel level
 
-def ncut(image, n_segments=20, *, radius=5.0, sigma_color=10.0, sigma_space=4.0,
-         contour=False, sigma_contour=0.05, method="kway", threshold=None,
-         min_size=None, n_coarse=None, refine_iter=10, rng=0, return_info=False,
-         channel_axis=-1):
+def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.0,
+         contour=True, sigma_contour=0.03, method="merge", threshold=None,
+         n_initial=None, min_size=None, n_coarse=None, refine_iter=10, rng=0,
+         return_info=False, channel_axis=-1):
     """Segment an image by normalized cuts of its pixel graph (Shi & Malik 2000).
 
     Pixels ``i, j`` closer than ``radius`` are joined by
     ``w_ij = exp(-|F_i - F_j|^2 / sigma_color^2 - |X_i - X_j|^2 / sigma_space^2)``,
     ``F`` the colour (CIELAB for RGB) and ``X`` the position, times
-    ``exp(-max_k E_k^2 / sigma_contour^2)`` with ``contour=True``, ``E`` the
-    gradient magnitude along the segment from ``i`` to ``j`` (intervening
-    contours, Malik et al. 2001).
+    ``exp(-max_k E_k^2 / sigma_contour^2) + 0.001`` with ``contour=True``, ``E``
+    the gradient magnitude along the segment from ``i`` to ``j``, ends included
+    (intervening contours, Malik et al. 2001).  The 0.001 keeps regions that
+    contours enclose weakly attached: in textured images hundreds would otherwise
+    be components of their own, each a zero eigenvalue (ARPACK stalls on such
+    clusters).  Pixels on a contour, whose every link the term cuts, are left to
+    the end and given the segment of the 4-neighbour of closest colour.
 
     Parameters
     ----------
@@ -104,9 +141,10 @@ def ncut(image, n_segments=20, *, radius=5.0, sigma_color=10.0, sigma_space=4.0,
         units: uint8 gray in 0..255, floats as given).
     n_segments : int
         Number of segments of the cut (kway: eigenvectors and clusters; recursive:
-        at most this many, cheapest splits first; None = until every split costs
-        more than ``threshold``).  Splitting disconnected clusters and merging
-        small pieces changes the final count.
+        at most this many, cheapest splits first; merge: merged down to at most
+        this many; None (recursive, merge) = the threshold alone decides).
+        Splitting disconnected clusters and merging small pieces changes the final
+        count.
     radius : float
         Graph neighbourhood in pixels (disk), at least 1.
     sigma_color, sigma_space, sigma_contour : float
@@ -114,12 +152,17 @@ def ncut(image, n_segments=20, *, radius=5.0, sigma_color=10.0, sigma_space=4.0,
         the units of :func:`classicseg.gradient_magnitude`, L* / 100 per pixel).
     contour : bool
         Multiply in the intervening-contour term.
-    method : {"kway", "recursive"}
-        Yu & Shi's discretization of ``n_segments`` eigenvectors, or Shi & Malik's
-        recursive two-way cut.
+    method : {"kway", "recursive", "merge"}
+        Yu & Shi's discretization of ``n_segments`` eigenvectors, Shi & Malik's
+        recursive two-way cut, or the k-way cut into ``n_initial`` segments merged
+        bottom-up (module docstring).
     threshold : float, optional
-        Recursive only: no split whose Ncut exceeds it (default: none when
-        ``n_segments`` is given, else 0.1).
+        Recursive: no split whose Ncut exceeds it; merge: no merge of a pair whose
+        two-way Ncut is below it (default: none when ``n_segments`` is given, else
+        0.1 recursive, 0.003 merge).
+    n_initial : int, optional
+        Merge only: segments of the initial k-way cut (default
+        ``max(40, 2 * n_segments)``, at most the number of pixels).
     min_size : int, optional
         Pieces smaller than this join the adjacent piece of closest mean colour
         (default ``H * W // (25 * n_segments)``).
@@ -158,11 +201,18 @@ def ncut(image, n_segments=20, *, radius=5.0, sigma_color=10.0, sigma_space=4.0,
     planes = range_planes(image, channel_axis)
     shape = planes.shape[1:]
     n_pixels = shape[0] * shape[1]
+    method = _check_method(method, merge=True)
+    if method == "kway" and n_segments is None:
+        raise ValueError("n_segments is required with method='kway' (None only with "
+                         "'merge' or 'recursive', where the threshold decides)")
     n_segments = _check_segments(n_segments, n_pixels, "pixels",
-                                 allow_none=method == "recursive")
-    method = _check_method(method)
+                                 allow_none=method != "kway")
+    if method == "merge":
+        if n_initial is None:
+            n_initial = min(max(40, 2 * (n_segments or 0)), n_pixels)
+        n_initial = _check_segments(n_initial, n_pixels, "pixels", name="n_initial")
     if threshold is None and n_segments is None:
-        threshold = 0.1
+        threshold = 0.1 if method == "recursive" else _MERGE_THRESHOLD
     for value, name in ((sigma_color, "sigma_color"), (sigma_space, "sigma_space"),
                         (sigma_contour, "sigma_contour")):
         check_positive(value, name)
@@ -182,22 +232,43 @@ def ncut(image, n_segments=20, *, radius=5.0, sigma_color=10.0, sigma_space=4.0,
         from .slic import slic
         n_coarse = n_pixels // 25 if n_coarse is None else check_positive(
             n_coarse, "n_coarse", integer=True)
-        coarse = _renumbered(slic(image, n=max(n_coarse, 2 * (n_segments or 2)),
-                                  channel_axis=channel_axis))
+        n_vectors = n_initial if method == "merge" else n_segments or 2
+        coarse = slic(image, n=max(n_coarse, 2 * n_vectors),
+                      channel_axis=channel_axis).ravel()
+    attached = _attached(affinity)
+    if not attached.any():
+        raise ValueError("every link of the pixel graph is cut by a contour: raise "
+                         f"sigma_contour (got {sigma_contour!r}) or set contour=False")
+    if coarse is not None:
+        coarse = _renumbered(coarse)
     solve = _solver(coarse, refine_iter, rng)
-    if method == "kway":
-        values, vectors = solve(affinity, n_segments)
-        groups = discretize(vectors, rng=rng)
-    else:
-        groups, values, vectors = _recursive_cut(affinity, n_segments, threshold, solve)
     if min_size is None:
-        min_size = n_pixels // (25 * (n_segments or 20))
+        min_size = n_pixels // (25 * (n_initial if method == "merge"
+                                      else n_segments or 20))
     else:
         check_positive(min_size, "min_size", integer=True, allow_zero=True)
+    if method == "recursive":
+        groups, values, vectors = _recursive_cut(affinity, n_segments, threshold,
+                                                 solve)
+    else:
+        values, vectors = solve(affinity, n_initial if method == "merge"
+                                else n_segments)
+        groups = discretize(vectors, rng=rng)
+    groups = _fill_walls(groups[attached], attached, planes)
+    if method == "merge":
+        start = _connected(groups.reshape(shape), planes, min_size).ravel() - 1
+        merges = merge_order(affinity, start)
+        groups = _merged(start, merges, n_segments, threshold)
+        min_size = 0   # the pieces merged are that large already
     labels = _connected(groups.reshape(shape), planes, min_size)
     if not return_info:
         return labels
-    return NcutResult(labels, ncut_value(affinity, labels), values, vectors, affinity)
+    extra = {}
+    if method == "merge":
+        extra = dict(initial=(start + 1).reshape(shape).astype(np.int32),
+                     merges=merges, planes=planes)
+    return NcutResult(labels, ncut_value(affinity, labels), values, vectors, affinity,
+                      **extra)
 
 
 def pixel_affinity(planes, radius, sigma_color, sigma_space, edges=None,
@@ -291,10 +362,66 @@ def _fill_affinity(planes, edges, use_edges, offsets, starts, points, n_points,
                     peak = 0.0
                     for s in range(n_points[o]):
                         peak = max(peak, edges[sy + points[o, s, 0], sx + points[o, s, 1]])
-                    energy += peak * peak * inv_e2
+                    weight = np.exp(-energy) * (np.exp(-peak * peak * inv_e2)
+                                                + _CONTOUR_FLOOR)
+                else:
+                    weight = np.exp(-energy)
                 indices[n] = yy * W + xx
-                data[n] = np.exp(-energy)
+                data[n] = weight
                 n += 1
+
+
+def _attached(affinity):
+    """Pixels with some link the contour term leaves above its floor: the others sit
+    on a contour (the term includes the ends), their eigenvector entries carry no
+    information, and their group is filled in from their neighbours."""
+    return np.asarray(affinity.max(axis=1).todense()).ravel() > _WALL
+
+
+def _fill_walls(groups, attached, planes):
+    """Groups of the attached pixels as groups of all: the contour pixels filled in
+    from the attached side, layer by layer, each from its 4-neighbour of closest
+    colour."""
+    if attached.all():
+        return groups
+    full = np.zeros(attached.shape, np.int64)
+    full[attached] = groups
+    shape = planes.shape[1:]
+    _grow(full.reshape(shape), attached.reshape(shape).copy(),
+          np.ascontiguousarray(planes, dtype=np.float32))
+    return full
+
+
+@jit
+def _grow(groups, done, planes):
+    H, W = groups.shape
+    frontier = np.zeros((H, W), np.bool_)
+    while True:
+        grown = False
+        for y in range(H):
+            for x in range(W):
+                if done[y, x]:
+                    continue
+                best = np.inf
+                for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+                    yy, xx = y + dy, x + dx
+                    if not (0 <= yy < H and 0 <= xx < W):
+                        continue
+                    if done[yy, xx] and not frontier[yy, xx]:   # grown before
+                        d2 = 0.0
+                        for c in range(planes.shape[0]):
+                            t = planes[c, y, x] - planes[c, yy, xx]
+                            d2 += t * t
+                        if d2 < best:
+                            best = d2
+                            groups[y, x] = groups[yy, xx]
+                if best < np.inf:
+                    done[y, x] = True
+                    frontier[y, x] = True
+                    grown = True
+        if not grown:
+            return
+        frontier[:] = False
 
 
 def _connected(groups, planes, min_size):
@@ -557,14 +684,15 @@ def _smallest(W, degree, k, rng):
         values, vectors = linalg.eigh((L + L.T) / 2, subset_by_index=[0, k - 1])
     else:
         L = (sparse.identity(n) - S).tocsc()
-        try:
-            values, vectors = splinalg.eigsh(L, k, sigma=-_SHIFT, which="LM",
+        try:   # a few pairs alone stall on clustered near-zero eigenvalues
+            values, vectors = splinalg.eigsh(L, max(k, min(_ARPACK_MIN_K, n - 2)),
+                                             sigma=-_SHIFT, which="LM",
                                              v0=rng.standard_normal(n))
         except splinalg.ArpackNoConvergence as error:
             raise RuntimeError(f"ARPACK found {len(error.eigenvalues)} of the {k} "
                                f"eigenvectors of a {n}-node graph; fewer segments or "
                                "a coarser graph may converge") from None
-    order = np.argsort(values)
+    order = np.argsort(values)[:k]
     return np.maximum(values[order], 0.0), _signed(vectors[:, order] * inv_sqrt[:, None])
 
 
@@ -750,6 +878,73 @@ def _recursive_cut(W, n_segments, threshold, solve):
     return groups, first.get("values", np.zeros(0)), first.get("vectors", np.zeros((n, 0)))
 
 
+def merge_order(affinity, groups):
+    """The bottom-up merges of ``groups`` (0..m-1) on the graph ``affinity``.
+
+    Repeatedly the pair of groups ``a, b`` (joined by some weight) whose two-way
+    Ncut inside their union, ``cut(a, b) / assoc(a, a | b) + cut(a, b) /
+    assoc(b, a | b)``, is largest merges into ``a``: the split of ``a | b`` that
+    Shi & Malik's recursive cut would find costliest.
+
+    Returns
+    -------
+    (m_merges, 3) float64 rows ``(value, a, b)`` in merge order (values need not
+    decrease); fewer than ``m - 1`` when the graph falls apart.
+    """
+    groups = np.asarray(groups, dtype=np.int64).ravel()
+    W = sparse.csr_matrix(affinity, dtype=np.float64)
+    m = int(groups.max()) + 1
+    return _merge_rows(_coarse_graph(W.indptr, W.indices, W.data, groups, m).toarray())
+
+
+@jit
+def _merge_rows(C):
+    """Greedy merging on the dense group-to-group weights ``C`` (updated in place:
+    row/column ``a`` absorb ``b``)."""
+    m = C.shape[0]
+    alive = np.ones(m, np.bool_)
+    out = np.empty((max(m - 1, 0), 3))
+    n = 0
+    while n < m - 1:
+        best, pa, pb = -1.0, -1, -1
+        for a in range(m):
+            if not alive[a]:
+                continue
+            for b in range(a + 1, m):
+                if alive[b] and C[a, b] > 0:
+                    value = (C[a, b] / (C[a, a] + C[a, b])
+                             + C[a, b] / (C[b, b] + C[a, b]))
+                    if value > best:
+                        best, pa, pb = value, a, b
+        if pa < 0:
+            break
+        for c in range(m):
+            C[pa, c] += C[pb, c]
+        for c in range(m):
+            C[c, pa] += C[c, pb]
+            C[pb, c] = 0.0
+            C[c, pb] = 0.0
+        alive[pb] = False
+        out[n, 0], out[n, 1], out[n, 2] = best, pa, pb
+        n += 1
+    return out[:n]
+
+
+def _merged(groups, merges, n_segments, threshold):
+    """``groups`` after the first merges of ``merges``: up to the first whose value is
+    below ``threshold``, and no further than ``n_segments`` groups."""
+    count = len(merges)
+    if threshold is not None:
+        below = np.flatnonzero(merges[:, 0] < threshold)
+        count = int(below[0]) if below.size else count
+    if n_segments is not None:
+        count = min(count, max(int(groups.max()) + 1 - n_segments, 0))
+    target = np.arange(int(groups.max()) + 1)
+    for _, a, b in merges[:count][::-1]:   # last merge first: b's final group is a's
+        target[int(b)] = target[int(a)]
+    return target[groups]
+
+
 def ncut_value(affinity, labels):
     """``sum_k cut(A_k, V - A_k) / assoc(A_k, V)`` of the partition ``labels``.
 
@@ -781,20 +976,22 @@ def ncut_value(affinity, labels):
     return float(((assoc[used] - inside[used]) / assoc[used]).sum())
 
 
-def _check_segments(n_segments, n_nodes, nodes, allow_none=False):
+def _check_segments(n_segments, n_nodes, nodes, allow_none=False, name="n_segments"):
     if n_segments is None and allow_none:
         return None
     if isinstance(n_segments, bool) or not isinstance(n_segments, (int, np.integer)):
-        raise TypeError(f"n_segments must be an int, got {n_segments!r}")
+        raise TypeError(f"{name} must be an int, got {n_segments!r}")
     if n_segments < 2:
-        raise ValueError(f"n_segments must be >= 2, got {n_segments}")
+        raise ValueError(f"{name} must be >= 2, got {n_segments}")
     if n_segments > n_nodes:
-        raise ValueError(f"n_segments={n_segments} exceeds the {n_nodes} {nodes} of "
+        raise ValueError(f"{name}={n_segments} exceeds the {n_nodes} {nodes} of "
                          "the graph")
     return int(n_segments)
 
 
-def _check_method(method):
-    if method not in ("kway", "recursive"):
-        raise ValueError(f"method must be 'kway' or 'recursive', got {method!r}")
+def _check_method(method, merge=False):
+    names = ("kway", "recursive", "merge") if merge else ("kway", "recursive")
+    if method not in names:
+        raise ValueError(f"method must be one of {', '.join(map(repr, names))}, got "
+                         f"{method!r}")
     return method

@@ -316,17 +316,23 @@ def _mean_shift(image, *, channel_axis, **params):
 
 @register(
     "ncut",
-    Param("n_segments", int, 20, "segments of the cut", low=2),
+    Param("n_segments", int, None, "segments of the cut (kway: required; none: "
+          "the threshold decides)", low=2),
+    Param("threshold", float, None, "merge: smallest two-way Ncut of a merged pair "
+          "(default 0.003); recursive: largest of a split (default 0.1)", low=0.0),
+    Param("n_initial", int, None, "merge: segments of the initial k-way cut "
+          "(default max(40, 2 n_segments))", low=2),
     Param("radius", float, 5.0, "pixel graph neighbourhood in pixels", low=1.0),
-    Param("sigma_color", float, 10.0, "colour scale of the weights (CIELAB units "
+    Param("sigma_color", float, 30.0, "colour scale of the weights (CIELAB units "
           "for RGB)", low=0.0),
     Param("sigma_space", float, 4.0, "spatial scale of the weights in pixels",
           low=0.0),
-    Param("contour", bool, False, "multiply in the intervening-contour term"),
-    Param("sigma_contour", float, 0.05, "gradient scale of the contour term",
+    Param("contour", bool, True, "multiply in the intervening-contour term"),
+    Param("sigma_contour", float, 0.03, "gradient scale of the contour term",
           low=0.0),
-    Param("cut", str, "kway", "kway: Yu & Shi discretization; recursive: Shi & "
-          "Malik two-way cuts", choices=("kway", "recursive")),
+    Param("cut", str, "merge", "merge: k-way cut merged bottom-up; kway: Yu & Shi "
+          "discretization; recursive: Shi & Malik two-way cuts",
+          choices=("merge", "kway", "recursive")),
     summary="normalized cuts of the pixel graph (Shi & Malik 2000)")
 def _ncut(image, *, channel_axis, cut, **params):
     from .ncut import ncut

@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from classicseg import ncut, ncut_superpixels, segment, slic
+from classicseg import cli, ncut, ncut_superpixels, segment, slic
 from classicseg.color import rgb2lab
-from classicseg.ncut import discretize, ncut_value, pixel_affinity, spectral_embedding
+from classicseg.ncut import (discretize, merge_order, ncut_value, pixel_affinity,
+                             spectral_embedding)
 from classicseg.testing import assert_label_contract
-from conftest import call_with_threads
+from conftest import DATA, call_with_threads, read_image
 
 
 def _quadrants(rng, shape=(40, 48), noise=3.0):
@@ -53,7 +54,7 @@ def _naive_affinity(features, radius, sc, ss, edges=None, se=1.0):
                         s = np.arange(n + 1)
                         line = edges[a[0] + (2 * dy * s + n) // (2 * n),
                                      a[1] + (2 * dx * s + n) // (2 * n)]
-                        w *= np.exp(-line.max() ** 2 / se ** 2)
+                        w *= np.exp(-line.max() ** 2 / se ** 2) + 1e-3
                     dense[y * W + x, yy * W + xx] = w
     return dense
 
@@ -132,25 +133,61 @@ def test_discretize_recovers_a_partition_from_rotated_indicators(rng):
 
 # ------------------------------------------------------------------ pixel Ncut
 
-@pytest.mark.parametrize("method", ["kway", "recursive"])
-def test_four_quadrants_split_where_they_must(rng, method):
+METHODS = ["kway", "recursive", "merge"]
+
+
+@pytest.mark.parametrize("contour", [True, False])
+@pytest.mark.parametrize("method", METHODS)
+def test_four_quadrants_split_where_they_must(rng, method, contour):
     img, truth = _quadrants(rng)
-    labels = ncut(img, 4, method=method)
+    labels = ncut(img, 4, method=method, contour=contour)
     assert_label_contract(labels, shape=truth.shape)
     assert _same_partition(labels, truth)
 
 
-@pytest.mark.parametrize("method", ["kway", "recursive"])
-def test_two_blobs_split_from_the_background(rng, method):
+@pytest.mark.parametrize("contour", [True, False])
+@pytest.mark.parametrize("method", METHODS)
+def test_two_blobs_split_from_the_background(rng, method, contour):
+    # with contours, the pixels on the discs' rims have every link cut: they are
+    # filled in from the side of closest colour, not left as a ring of their own
     img, truth = _two_blobs(rng)
-    labels = ncut(img, 3, sigma_color=30, method=method, channel_axis=None)
+    labels = ncut(img, 3, method=method, contour=contour, channel_axis=None)
     assert_label_contract(labels, shape=truth.shape)
     assert _same_partition(labels, truth)
+
+
+def test_merge_order_by_hand():
+    # groups 0 | 1 | 2 on a path graph: 0-1 joined by 1, 1-2 by 0.1, each group two
+    # nodes joined inside by 4.  Union 0+1: 1/(8+1) + 1/(8+1) = 0.222; union 1+2:
+    # 0.1/8.1 * 2 = 0.0247.  So 0 and 1 first, then {0,1} (inside 8 + 8 + 2) with 2:
+    # 0.1/18.1 + 0.1/8.1
+    W = np.zeros((6, 6))
+    for a, b, w in ((0, 1, 4), (2, 3, 4), (4, 5, 4), (1, 2, 1), (3, 4, 0.1)):
+        W[a, b] = W[b, a] = w
+    merges = merge_order(W, [0, 0, 1, 1, 2, 2])
+    assert merges[:, 1:].tolist() == [[0, 1], [0, 2]]
+    assert merges[:, 0] == pytest.approx([2 / 9, 0.1 / 18.1 + 0.1 / 8.1])
+
+
+def test_merge_hierarchy_cut_is_the_thresholded_call(chelsea):
+    img = chelsea[40:110, 100:200]
+    res = ncut(img, None, method="merge", n_initial=12, return_info=True)
+    assert len(res.merges) == res.initial.max() - 1   # down to one group
+    for threshold in (0.001, 0.01, 0.05):
+        again = ncut(img, None, method="merge", n_initial=12, threshold=threshold)
+        assert np.array_equal(res.cut(threshold=threshold), again)
+    assert np.array_equal(res.cut(n_segments=5), ncut(img, 5, n_initial=12))
+    assert np.array_equal(res.labels, res.cut(threshold=0.003))   # the default
+    assert np.array_equal(res.labels, res.cut())
+    assert res.cut(n_segments=2).max() <= 3   # a merged pair may fall apart
+    with pytest.raises(ValueError, match="merge"):
+        ncut(img, 3, method="kway", return_info=True).cut(threshold=0.1)
 
 
 def test_reported_ncut_value_is_the_naive_one(rng):
     img, _ = _quadrants(rng, (14, 16), noise=20)
-    res = ncut(img, 3, radius=2, return_info=True, min_size=0)
+    res = ncut(img, 3, radius=2, sigma_color=10, contour=False, method="kway",
+               return_info=True, min_size=0)
     dense = _naive_affinity(rgb2lab(img), 2, 10.0, 4.0)
     assert np.allclose(res.affinity.toarray(), dense, rtol=1e-5, atol=1e-12)
     assert res.value == pytest.approx(_naive_ncut(dense, res.labels), rel=1e-5)
@@ -175,7 +212,8 @@ def test_same_seed_same_labels_and_threads_do_not_matter(chelsea, one_thread):
 
 def test_recursive_threshold_stops_the_splits(rng):
     img, truth = _quadrants(rng)
-    flat = ncut(img, None, method="recursive", sigma_color=1e4, threshold=1e-3)
+    flat = ncut(img, None, method="recursive", sigma_color=1e4, contour=False,
+                threshold=1e-3)
     assert flat.max() == 1   # any split of the (now uniform) graph costs > 0.01
     assert _same_partition(ncut(img, None, method="recursive", threshold=0.1), truth)
 
@@ -195,12 +233,32 @@ def test_registered_and_bad_input(rng):
         ncut(img, 2, sigma_color=0)
     with pytest.raises(ValueError, match="method"):
         ncut(img, 2, method="spectral")
+    with pytest.raises(ValueError, match="n_segments is required with method='kway'"):
+        ncut(img, None, method="kway")
+    with pytest.raises(ValueError, match="n_initial must be >= 2"):
+        ncut(img, 2, n_initial=1)
+    noise = np.random.default_rng(0).integers(0, 255, (20, 20), np.uint8)
+    with pytest.raises(ValueError, match="sigma_contour"):   # every pixel on an edge
+        ncut(noise, 2, sigma_contour=1e-4, channel_axis=None)
     bad = img.astype(float) / 255
     bad[3, 3] = np.nan
     with pytest.raises(ValueError, match="image"):
         ncut(bad, 2)
     with pytest.raises(ValueError, match="image"):
         ncut(np.zeros((2, 3, 4, 5)), 2)
+
+
+def test_command_line_segments_with_ncut(tmp_path):
+    argv = ["segment", str(DATA / "coins.png"), "-o", str(tmp_path), "--method", "ncut",
+            "--threshold", "0.004", "--n-initial", "30", "--format", "npy",
+            "--no-overlay"]
+    assert cli.main(argv) == 0
+    want = ncut(read_image(DATA / "coins.png"), None, threshold=0.004, n_initial=30,
+                channel_axis=None)
+    got = np.load(tmp_path / "coins_labels.npy")
+    assert np.array_equal(got, want)
+    assert_label_contract(got, shape=want.shape)
+    assert cli.main(argv[:6] + ["--cut", "kway"]) == 1   # kway needs --n-segments
 
 
 def test_spectral_embedding_refuses_bad_graphs():
