@@ -165,7 +165,8 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
         ``max(40, 2 * n_segments)``, at most the number of pixels).
     min_size : int, optional
         Pieces smaller than this join the adjacent piece of closest mean colour
-        (default ``H * W // (25 * n_segments)``).
+        (default ``H * W // (25 * n)``, ``n`` = ``n_initial`` for merge, else
+        ``n_segments`` or 20; merge applies it to the initial cut).
     n_coarse : int, optional
         Images above 20,000 pixels are solved in two levels (module docstring), on a
         SLIC over-segmentation of ``n_coarse`` superpixels (default ``H * W // 25``).
