@@ -185,6 +185,13 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
     labels : (H, W) int32
         Segments 1..K, each 4-connected (or a :class:`NcutResult`).
 
+    Notes
+    -----
+    The graph holds ~``pi * radius**2`` links per pixel, 12 bytes each: ~150 MB
+    for a 481x321 image at radius 5, ~6 GB at 6 megapixels.  Downscale large
+    images, or cut the region graph of their superpixels
+    (:func:`ncut_superpixels`).
+
     References
     ----------
     J. Shi and J. Malik, "Normalized cuts and image segmentation", IEEE TPAMI
