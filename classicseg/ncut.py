@@ -73,7 +73,8 @@ class NcutResult:
     value : float
         Ncut of ``labels`` on ``affinity`` (:func:`ncut_value`).
     eigenvalues : (k,) float64
-        Smallest generalized eigenvalues of ``(D - W) y = lambda D y`` (kway), or of
+        Smallest generalized eigenvalues of ``(D - W) y = lambda D y``: the
+        ``n_segments`` (kway) or ``n_initial`` (merge) of the k-way cut, or the two of
         the first (whole-graph) split (recursive).
     eigenvectors : (N, k) float64
         The matching eigenvectors ``y``, D-orthonormal, pixels in raster order.
