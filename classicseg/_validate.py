@@ -143,6 +143,14 @@ def check_mask(mask, shape, name="mask"):
     return m
 
 
+def check_choice(value, name, options):
+    """The index of ``value`` in ``options``, or a ValueError listing them."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, "
+                         f"got {value!r}")
+    return options.index(value)
+
+
 def check_positive(value, name, *, integer=False, allow_zero=False):
     """Return ``value`` if it is a positive (or non-negative) finite number."""
     kind = numbers.Integral if integer else numbers.Real

@@ -28,7 +28,7 @@ from ._kernels.adjacency import region_adjacency
 from ._lazy import lazy_module
 from ._kernels.unionfind import number_sets, union
 from ._numba import jit, prange
-from ._validate import check_mask, check_positive
+from ._validate import check_choice, check_mask, check_positive
 from .color import range_planes
 
 __all__ = ["mean_shift"]
@@ -120,8 +120,8 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     min_size = check_positive(min_size, "min_size", integer=True, allow_zero=True)
     max_num_iter = check_positive(max_num_iter, "max_num_iter", integer=True)
     tol = check_positive(tol, "tol")
-    profile = _choice(kernel, "kernel", KERNELS)
-    trajectory = _choice(speedup, "speedup", SPEEDUPS) == 1
+    profile = check_choice(kernel, "kernel", KERNELS)
+    trajectory = check_choice(speedup, "speedup", SPEEDUPS) == 1
     mask = check_mask(mask, shape)
     valid = np.ones(shape, np.bool_) if mask is None else mask
 
@@ -141,13 +141,6 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
         return labels
     filtered = np.moveaxis(modes[2:] * hr32, 0, -1)
     return labels, filtered[..., 0] if channel_axis is None else filtered
-
-
-def _choice(value, name, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, "
-                         f"got {value!r}")
-    return options.index(value)
 
 
 # ------------------------------------------------------------------ clustering

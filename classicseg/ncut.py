@@ -42,7 +42,7 @@ import numpy as np
 
 from ._lazy import lazy_module
 from ._numba import jit, prange
-from ._validate import check_positive
+from ._validate import check_choice, check_positive
 from .color import range_planes
 
 __all__ = ["NcutResult", "ncut", "ncut_superpixels", "ncut_value", "pixel_affinity",
@@ -210,7 +210,7 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
     planes = range_planes(image, channel_axis)
     shape = planes.shape[1:]
     n_pixels = shape[0] * shape[1]
-    method = _check_method(method, merge=True)
+    check_choice(method, "method", ("merge", "kway", "recursive"))
     if method == "kway" and n_segments is None:
         raise ValueError("n_segments is required with method='kway' (None only with "
                          "'merge' or 'recursive', where the threshold decides)")
@@ -242,14 +242,12 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
         n_coarse = n_pixels // 25 if n_coarse is None else check_positive(
             n_coarse, "n_coarse", integer=True)
         n_vectors = n_initial if method == "merge" else n_segments or 2
-        coarse = slic(image, n=max(n_coarse, 2 * n_vectors),
-                      channel_axis=channel_axis).ravel()
+        coarse = _renumbered(slic(image, n=max(n_coarse, 2 * n_vectors),
+                                  channel_axis=channel_axis))
     attached = _attached(affinity)
     if not attached.any():
         raise ValueError("every link of the pixel graph is cut by a contour: raise "
                          f"sigma_contour (got {sigma_contour!r}) or set contour=False")
-    if coarse is not None:
-        coarse = _renumbered(coarse)
     solve = _solver(coarse, refine_iter, rng)
     if min_size is None:
         min_size = n_pixels // (25 * (n_initial if method == "merge"
@@ -263,7 +261,7 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
         values, vectors = solve(affinity, n_initial if method == "merge"
                                 else n_segments)
         groups = discretize(vectors, rng=rng)
-    groups = _fill_walls(groups[attached], attached, planes)
+    groups = _fill_walls(groups, attached, planes)
     if method == "merge":
         start = _connected(groups.reshape(shape), planes, min_size).ravel() - 1
         merges = merge_order(affinity, start)
@@ -388,17 +386,15 @@ def _attached(affinity):
 
 
 def _fill_walls(groups, attached, planes):
-    """Groups of the attached pixels as groups of all: the contour pixels filled in
-    from the attached side, layer by layer, each from its 4-neighbour of closest
-    colour."""
+    """``groups`` (one per pixel) with the contour pixels' refilled from the attached
+    side, layer by layer, each from its 4-neighbour of closest colour."""
     if attached.all():
         return groups
-    full = np.zeros(attached.shape, np.int64)
-    full[attached] = groups
     shape = planes.shape[1:]
-    _grow(full.reshape(shape), attached.reshape(shape).copy(),
+    filled = np.array(groups, dtype=np.int64)
+    _grow(filled.reshape(shape), attached.reshape(shape).copy(),
           np.ascontiguousarray(planes, dtype=np.float32))
-    return full
+    return filled
 
 
 @jit
@@ -516,8 +512,7 @@ def ncut_superpixels(image, labels, n_segments=None, *, threshold=None, sigma=10
     [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
     """
     from .graph import region_adjacency_graph
-    if weight not in ("boundary", "similarity"):
-        raise ValueError(f"weight must be 'boundary' or 'similarity', got {weight!r}")
+    check_choice(weight, "weight", ("boundary", "similarity"))
     with_gradient = weight == "boundary" and sigma_gradient is not None
     if with_gradient:
         check_positive(sigma_gradient, "sigma_gradient")
@@ -525,8 +520,9 @@ def ncut_superpixels(image, labels, n_segments=None, *, threshold=None, sigma=10
                                    color_space=color_space,
                                    gradient=None if with_gradient else False,
                                    channel_axis=channel_axis)
-    method = _check_method("kway" if method is None and n_segments is not None
-                           else method or "recursive")
+    if method is None:
+        method = "kway" if n_segments is not None else "recursive"
+    check_choice(method, "method", ("kway", "recursive"))
     n_segments = _check_segments(n_segments, graph.n_nodes, "regions",
                                  allow_none=method == "recursive")
     if threshold is None and n_segments is None:
@@ -996,11 +992,3 @@ def _check_segments(n_segments, n_nodes, nodes, allow_none=False, name="n_segmen
         raise ValueError(f"{name}={n_segments} exceeds the {n_nodes} {nodes} of "
                          "the graph")
     return int(n_segments)
-
-
-def _check_method(method, merge=False):
-    names = ("kway", "recursive", "merge") if merge else ("kway", "recursive")
-    if method not in names:
-        raise ValueError(f"method must be one of {', '.join(map(repr, names))}, got "
-                         f"{method!r}")
-    return method
