@@ -46,7 +46,7 @@ from ._validate import check_choice, check_positive
 from .color import range_planes
 
 __all__ = ["NcutResult", "ncut", "ncut_superpixels", "ncut_value", "pixel_affinity",
-           "spectral_embedding", "discretize", "merge_order"]
+           "region_affinity", "spectral_embedding", "discretize", "merge_order"]
 
 sparse = lazy_module("scipy.sparse")
 linalg = lazy_module("scipy.linalg")
@@ -61,6 +61,7 @@ _MERGE_THRESHOLD = 0.003  # ncut's default for method="merge": BSDS val meets al
                           # published NCuts figures there (README)
 _CONTOUR_FLOOR = 1e-3  # added to the contour factor (see ncut's docstring)
 _WALL = 2 * _CONTOUR_FLOOR   # links below this weight are cut (_attached)
+_BAND_PIXELS = 1 << 17   # pixels per band of region_affinity (~100 MB of links)
 
 
 class NcutResult:
@@ -222,18 +223,11 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
         n_initial = _check_segments(n_initial, n_pixels, "pixels", name="n_initial")
     if threshold is None and n_segments is None:
         threshold = 0.1 if method == "recursive" else _MERGE_THRESHOLD
-    for value, name in ((sigma_color, "sigma_color"), (sigma_space, "sigma_space"),
-                        (sigma_contour, "sigma_contour")):
-        check_positive(value, name)
-    if check_positive(radius, "radius") < 1:
-        raise ValueError(f"radius must be >= 1 pixel, got {radius!r}")
+    _check_pixel_graph(radius, sigma_color, sigma_space, sigma_contour)
     refine_iter = check_positive(refine_iter, "refine_iter", integer=True,
                                  allow_zero=True)
     rng = np.random.default_rng(rng)
-    edges = None
-    if contour:
-        from .filters import gradient_magnitude
-        edges = gradient_magnitude(image, sigma=1.0, channel_axis=channel_axis)
+    edges = _contour_edges(image, contour, channel_axis)
     affinity = pixel_affinity(planes, radius, sigma_color, sigma_space, edges,
                               sigma_contour)
     coarse = None
@@ -301,6 +295,32 @@ def pixel_affinity(planes, radius, sigma_color, sigma_space, edges=None,
                    1.0 / sigma_color ** 2, 1.0 / sigma_space ** 2,
                    1.0 / sigma_contour ** 2, indptr, indices, data)
     return sparse.csr_matrix((data, indices, indptr), shape=(H * W, H * W))
+
+
+def region_affinity(planes, groups, m, radius, sigma_color, sigma_space, edges=None,
+                    sigma_contour=0.05):
+    """``P^T W P``: the pixel graph of :func:`pixel_affinity` summed over the groups
+    ``groups`` ((H, W) ints 0..m-1; ``m`` = none, e.g. unlabelled pixels), CSR (m, m);
+    the diagonal holds each group's internal association.
+
+    Built band by band of rows (``_BAND_PIXELS`` pixels each), so the pixel graph is
+    never held whole: memory stays ~100 MB at any image size."""
+    C, H, W = planes.shape
+    groups = np.ascontiguousarray(groups, dtype=np.int64)
+    margin = int(np.floor(radius))
+    rows = max(_BAND_PIXELS // W, 1)
+    total = sparse.csr_matrix((m, m))
+    for top in range(0, H, rows):
+        lo, hi = max(top - margin, 0), min(top + rows + margin, H)
+        band = pixel_affinity(planes[:, lo:hi], radius, sigma_color, sigma_space,
+                              None if edges is None else edges[lo:hi], sigma_contour)
+        columns = groups[lo:hi]
+        own = columns.copy()   # the band's pixels count as rows, its margins do not
+        own[:top - lo] = m
+        own[top + rows - lo:] = m
+        total = total + _coarse_graph(band.indptr, band.indices, band.data,
+                                      own.ravel(), m, columns.ravel())
+    return total
 
 
 def _disk_offsets(radius):
@@ -441,19 +461,24 @@ def _connected(groups, planes, min_size):
 
 # ----------------------------------------------------------------- superpixel level
 
-def ncut_superpixels(image, labels, n_segments=None, *, threshold=None, sigma=10.0,
-                     weight="boundary", sigma_gradient=0.08, method=None,
-                     connectivity=1, color_space="auto", rng=0, return_info=False,
-                     channel_axis=-1):
+def ncut_superpixels(image, labels, n_segments=None, *, threshold=None,
+                     weight="pixel", method=None, pixel_graph=None, sigma=10.0,
+                     sigma_gradient=0.08, connectivity=1, color_space="auto", rng=0,
+                     return_info=False, channel_axis=-1):
     """Merge the regions of an over-segmentation by normalized cuts of its region
-    adjacency graph.
+    graph.
 
-    Adjacent regions ``i, j`` (:func:`classicseg.graph.region_adjacency_graph`) are
-    joined by ``s_ij = exp(-|c_i - c_j|^2 / sigma^2)``, ``c`` their mean colour
-    (CIELAB for RGB), times, with ``weight="boundary"``, their boundary length
-    ``l_ij`` and ``exp(-g_ij^2 / sigma_gradient^2)``, ``g_ij`` the mean gradient
-    magnitude along the boundary: the weight of the pixel pairs joining them, as in
-    the pixel graph, so that a long weak boundary costs more to cut than a short one.
+    ``weight`` says how regions ``i, j`` are joined:
+
+    - ``"pixel"`` (default): the weight of :func:`ncut`'s pixel graph between them,
+      ``w_ij = sum of w_pq`` over pixels ``p`` in ``i`` and ``q`` in ``j``
+      (:func:`region_affinity`), and ``w_ii`` their internal association: the
+      pixel-level Ncut restricted to segmentations made of whole regions.
+    - ``"boundary"``: adjacent regions (:func:`classicseg.graph.region_adjacency_graph`)
+      by ``s_ij = exp(-|c_i - c_j|^2 / sigma^2)``, ``c`` their mean colour (CIELAB
+      for RGB), times their boundary length and ``exp(-g_ij^2 / sigma_gradient^2)``,
+      ``g_ij`` the mean gradient magnitude along the boundary.
+    - ``"similarity"``: ``s_ij`` alone (scikit-image's ``rag_mean_color`` weights).
 
     Parameters
     ----------
@@ -462,24 +487,31 @@ def ncut_superpixels(image, labels, n_segments=None, *, threshold=None, sigma=10
         multichannel in its own units).
     labels : (H, W) int array
         Regions 1..K (e.g. SLIC, watershed or mean-shift output); 0 = no region,
-        left 0.
+        left 0.  On BSDS500, mean-shift regions (``min_size=100``) do best (README).
     n_segments : int, optional
-        Segments wanted: the k-way cut of that many eigenvectors (default method),
-        or the recursive cut stopped there.  None: the recursive cut, splitting
-        while the best split's Ncut is below ``threshold``.
+        Segments wanted: merge down to that many, the k-way cut of that many
+        eigenvectors, or the recursive cut stopped there.
     threshold : float, optional
-        Recursive cut: largest Ncut of a split (default 0.001 without
-        ``n_segments``, as ``skimage.graph.cut_normalized``; none with it).
+        Merge: smallest two-way Ncut of a merged pair (default 0.003 without
+        ``n_segments``, as :func:`ncut`); recursive: largest Ncut of a split (default
+        0.001 without ``n_segments``, as ``skimage.graph.cut_normalized``).
+    weight : {"pixel", "boundary", "similarity"}
+        The region weights (above).
+    method : {"merge", "kway", "recursive"}, optional
+        As :func:`ncut`'s, merge starting from the regions themselves.  Default:
+        "merge" with ``weight="pixel"`` (the only weights with internal
+        associations, which the merge criterion needs); otherwise "kway" given
+        ``n_segments``, else "recursive".
+    pixel_graph : dict, optional
+        ``weight="pixel"``: the pixel graph's ``radius``, ``sigma_color``,
+        ``sigma_space``, ``contour`` and ``sigma_contour``, defaults as :func:`ncut`.
     sigma : float
-        Colour scale of the weights (units of the mean colours).
-    weight : {"boundary", "similarity"}
-        "similarity": ``s_ij`` alone (scikit-image's ``rag_mean_color`` weights).
+        ``weight="boundary"`` or ``"similarity"``: colour scale of ``s_ij`` (units of
+        the mean colours).
     sigma_gradient : float or None
         Scale of the boundary-gradient factor (units of
         :func:`classicseg.gradient_magnitude`); None leaves it out.  Only with
         ``weight="boundary"``.
-    method : {"kway", "recursive"}, optional
-        Default: "kway" given ``n_segments``, else "recursive".
     connectivity : int
         Which pixels make regions adjacent: 1 (edges) or 2 (corners too, as
         scikit-image's RAG).
@@ -490,8 +522,9 @@ def ncut_superpixels(image, labels, n_segments=None, *, threshold=None, sigma=10
     rng : int or numpy.random.Generator
         Seeds the discretization.
     return_info : bool
-        Also return ``(graph, affinity, value)``: the RAG, its weight matrix and the
-        Ncut of the result on it (the merged groups as a partition of the nodes).
+        Also return ``(graph, affinity, value)``: the RAG, the region weight matrix
+        and the Ncut of the result on it (the merged groups as a partition of the
+        regions).
     channel_axis : int or None
         Axis of the image's channels.
 
@@ -512,43 +545,94 @@ def ncut_superpixels(image, labels, n_segments=None, *, threshold=None, sigma=10
     [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
     """
     from .graph import region_adjacency_graph
-    check_choice(weight, "weight", ("boundary", "similarity"))
+    check_choice(weight, "weight", ("pixel", "boundary", "similarity"))
+    check_positive(sigma, "sigma")
     with_gradient = weight == "boundary" and sigma_gradient is not None
     if with_gradient:
         check_positive(sigma_gradient, "sigma_gradient")
+    if method is None:
+        method = ("merge" if weight == "pixel" else
+                  "kway" if n_segments is not None else "recursive")
+    check_choice(method, "method", ("merge", "kway", "recursive"))
+    if method == "merge" and weight != "pixel":
+        raise ValueError("method='merge' needs weight='pixel' (the region weights "
+                         f"with internal associations), got weight={weight!r}")
     graph = region_adjacency_graph(labels, image, connectivity=connectivity,
                                    color_space=color_space,
                                    gradient=None if with_gradient else False,
                                    channel_axis=channel_axis)
-    if method is None:
-        method = "kway" if n_segments is not None else "recursive"
-    check_choice(method, "method", ("kway", "recursive"))
     n_segments = _check_segments(n_segments, graph.n_nodes, "regions",
-                                 allow_none=method == "recursive")
+                                 allow_none=method != "kway")
     if threshold is None and n_segments is None:
-        threshold = 0.001
+        threshold = _MERGE_THRESHOLD if method == "merge" else 0.001
     if graph.n_edges == 0:
         raise ValueError("labels has no adjacent regions: the graph has no edges to "
                          "cut")
-    weights = graph.similarity(sigma)
-    if weight == "boundary":
-        weights = weights * graph.boundary_length
-        if with_gradient:
-            weights *= np.exp(-(graph.boundary_gradient / sigma_gradient) ** 2)
-    affinity = graph.adjacency(weights)
+    regions = np.asarray(labels)
+    if weight == "pixel":
+        affinity = _pixel_region_affinity(image, regions, graph.n_nodes, pixel_graph,
+                                          channel_axis)
+    else:
+        weights = graph.similarity(sigma)
+        if weight == "boundary":
+            weights = weights * graph.boundary_length
+            if with_gradient:
+                weights *= np.exp(-(graph.boundary_gradient / sigma_gradient) ** 2)
+        affinity = graph.adjacency(weights)
     rng = np.random.default_rng(rng)
     solve = _solver(None, 0, rng)
-    if method == "kway":
+    if method == "merge":
+        nodes = np.arange(graph.n_nodes)
+        groups = _merged(nodes, merge_order(affinity, nodes), n_segments, threshold)
+    elif method == "kway":
         groups = discretize(solve(affinity, n_segments)[1], rng=rng)
     else:
         groups = _recursive_cut(affinity, n_segments, threshold, solve)[0]
-    regions = np.asarray(labels)
     merged = np.where(regions > 0, groups[np.maximum(regions, 1) - 1] + 1, 0)
     from .labels import enforce_connectivity
     result = enforce_connectivity(merged)
     if not return_info:
         return result
     return result, graph, affinity, ncut_value(affinity, groups)
+
+
+_PIXEL_GRAPH = dict(radius=5.0, sigma_color=30.0, sigma_space=4.0, contour=True,
+                    sigma_contour=0.03)
+
+
+def _pixel_region_affinity(image, regions, n_regions, pixel_graph, channel_axis):
+    """:func:`region_affinity` of ``regions`` (1..n, 0 = none) with ``pixel_graph``'s
+    settings over :func:`ncut`'s defaults."""
+    options = dict(_PIXEL_GRAPH)
+    unknown = set(pixel_graph or {}) - set(options)
+    if unknown:
+        raise ValueError(f"pixel_graph takes {sorted(options)}, got unknown "
+                         f"{sorted(unknown)}")
+    options.update(pixel_graph or {})
+    _check_pixel_graph(options["radius"], options["sigma_color"],
+                       options["sigma_space"], options["sigma_contour"])
+    planes = range_planes(image, channel_axis)
+    edges = _contour_edges(image, options["contour"], channel_axis)
+    groups = np.where(regions > 0, regions - 1, n_regions)
+    return region_affinity(planes, groups, n_regions, options["radius"],
+                           options["sigma_color"], options["sigma_space"], edges,
+                           options["sigma_contour"])
+
+
+def _contour_edges(image, contour, channel_axis):
+    """The edge map of the intervening-contour term, None without it."""
+    if not contour:
+        return None
+    from .filters import gradient_magnitude
+    return gradient_magnitude(image, sigma=1.0, channel_axis=channel_axis)
+
+
+def _check_pixel_graph(radius, sigma_color, sigma_space, sigma_contour):
+    for value, name in ((sigma_color, "sigma_color"), (sigma_space, "sigma_space"),
+                        (sigma_contour, "sigma_contour")):
+        check_positive(value, name)
+    if check_positive(radius, "radius") < 1:
+        raise ValueError(f"radius must be >= 1 pixel, got {radius!r}")
 
 
 # ----------------------------------------------------------------- the spectral part
@@ -615,17 +699,20 @@ def _embedding(W, k, groups, refine_iter, rng):
     return _refine(W, degree, small[groups], refine_iter)
 
 
-def _coarse_graph(indptr, indices, data, groups, m):
-    """``P^T W P`` for the indicator ``P`` of ``groups`` (CSR, m x m)."""
+def _coarse_graph(indptr, indices, data, groups, m, column_groups=None):
+    """``P^T W P`` for the indicator ``P`` of ``groups`` (CSR, m x m); ``column_groups``
+    (default ``groups``) for the columns of a band of rows; nodes in group ``m`` are
+    left out."""
     order = np.argsort(groups, kind="stable")
     starts = np.searchsorted(groups[order], np.arange(m + 1))
-    c_indptr, c_indices, c_data = _coarse_rows(indptr, indices, data, groups, order,
+    columns = groups if column_groups is None else column_groups
+    c_indptr, c_indices, c_data = _coarse_rows(indptr, indices, data, columns, order,
                                                starts, m)
     return sparse.csr_matrix((c_data, c_indices, c_indptr), shape=(m, m))
 
 
 @jit
-def _coarse_rows(indptr, indices, data, groups, order, starts, m):
+def _coarse_rows(indptr, indices, data, columns, order, starts, m):
     """Row by row with a dense accumulator and the list of its touched columns."""
     acc = np.zeros(m)
     touched = np.empty(m, np.int64)
@@ -639,7 +726,9 @@ def _coarse_rows(indptr, indices, data, groups, order, starts, m):
         for q in range(starts[a], starts[a + 1]):
             i = order[q]
             for p in range(indptr[i], indptr[i + 1]):
-                b = groups[indices[p]]
+                b = columns[indices[p]]
+                if b >= m:
+                    continue
                 if not seen[b]:
                     seen[b] = True
                     touched[n_touched] = b

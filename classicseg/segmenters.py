@@ -341,16 +341,31 @@ def _ncut(image, *, channel_axis, cut, **params):
 
 @register(
     "ncut_superpixels",
-    Param("superpixels", int, 400, "SLIC superpixels, the graph's nodes", low=2),
-    Param("n_segments", int, None, "segments of the k-way cut; none: recursive "
-          "two-way cuts while below threshold", low=2),
-    Param("threshold", float, None, "largest Ncut of a recursive split (default "
-          "0.001)", low=0.0),
-    Param("sigma", float, 10.0, "colour scale of the weights (CIELAB units for "
-          "RGB)", low=0.0),
-    summary="normalized cuts of the region adjacency graph of SLIC superpixels")
-def _ncut_superpixels(image, *, channel_axis, superpixels, **params):
+    Param("base", str, "meanshift", "over-segmentation whose regions are the nodes",
+          choices=("meanshift", "slic")),
+    Param("superpixels", int, 400, "slic base: number of superpixels", low=2),
+    Param("base_min_size", int, 100, "meanshift base: smallest region in pixels",
+          low=0),
+    Param("n_segments", int, None, "segments wanted (kway: required; none: the "
+          "threshold decides)", low=2),
+    Param("threshold", float, None, "merge: smallest two-way Ncut of a merged pair "
+          "(default 0.003); recursive: largest of a split (default 0.001)", low=0.0),
+    Param("weight", str, "pixel", "pixel: the pixel graph summed over regions; "
+          "boundary/similarity: colour similarity of adjacent regions (x boundary)",
+          choices=("pixel", "boundary", "similarity")),
+    Param("cut", str, None, "merge (default with pixel weights), kway (default with "
+          "n_segments otherwise) or recursive", choices=("merge", "kway", "recursive")),
+    Param("sigma", float, 10.0, "boundary/similarity weights: colour scale (CIELAB "
+          "units for RGB)", low=0.0),
+    summary="normalized cuts of the region graph of an over-segmentation")
+def _ncut_superpixels(image, *, channel_axis, base, superpixels, base_min_size, cut,
+                      **params):
     from .ncut import ncut_superpixels
-    from .slic import slic
-    tiles = slic(image, n=superpixels, channel_axis=channel_axis)
-    return ncut_superpixels(image, tiles, channel_axis=channel_axis, **params)
+    if base == "slic":
+        from .slic import slic
+        regions = slic(image, n=superpixels, channel_axis=channel_axis)
+    else:
+        from .meanshift import mean_shift
+        regions = mean_shift(image, min_size=base_min_size, channel_axis=channel_axis)
+    return ncut_superpixels(image, regions, channel_axis=channel_axis, method=cut,
+                            **params)

@@ -5,7 +5,7 @@ import scipy.sparse as sp
 from classicseg import cli, ncut, ncut_superpixels, segment, slic
 from classicseg.color import rgb2lab
 from classicseg.ncut import (discretize, merge_order, ncut_value, pixel_affinity,
-                             spectral_embedding)
+                             region_affinity, spectral_embedding)
 from classicseg.testing import assert_label_contract
 from conftest import DATA, call_with_threads, read_image
 
@@ -285,6 +285,40 @@ def test_superpixel_ncut_merges_tiles_into_the_quadrants(rng):
         assert _same_partition(labels, truth), n
 
 
+def test_region_affinity_sums_the_pixel_graph_band_by_band(rng, monkeypatch):
+    import importlib
+    module = importlib.import_module("classicseg.ncut")
+    img, _ = _quadrants(rng, (37, 29))
+    planes = np.ascontiguousarray(rgb2lab(img).transpose(2, 0, 1), np.float32)
+    edges = rng.random(img.shape[:2]).astype(np.float32) * 0.05
+    groups = slic(img, n=30).astype(np.int64) - 1
+    m = int(groups.max()) + 1
+    groups[:3, :4] = m                       # pixels of no group are left out
+    W = pixel_affinity(planes, 3.0, 20.0, 4.0, edges, 0.03)
+    P = sp.csr_matrix((np.ones(groups.size), (np.arange(groups.size), groups.ravel())),
+                      shape=(groups.size, m + 1))[:, :m]
+    expected = (P.T @ W @ P).toarray()
+    monkeypatch.setattr(module, "_BAND_PIXELS", 100)   # bands of 3 rows, margins of 3
+    got = region_affinity(planes, groups, m, 3.0, 20.0, 4.0, edges, 0.03).toarray()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_superpixel_merge_on_pixel_weights(rng):
+    img, truth = _quadrants(rng)
+    tiles = slic(img, n=40, compactness=30)
+    tiles[:2, :2] = 0                        # no region: stays 0
+    labels, graph, W, value = ncut_superpixels(img, tiles, 4, return_info=True)
+    assert (labels[:2, :2] == 0).all()
+    inside = labels > 0
+    assert _same_partition(labels[inside], truth[inside])
+    first = np.unique(tiles.ravel(), return_index=True)[1][1:]   # a pixel per tile
+    assert value == pytest.approx(_naive_ncut(W.toarray(), labels.ravel()[first]))
+    assert W.diagonal().min() > 0            # internal associations
+    plain = ncut_superpixels(img, tiles, 4, pixel_graph={"contour": False,
+                                                         "radius": 3})
+    assert _same_partition(plain[inside], truth[inside])
+
+
 def test_superpixel_ncut_on_skimages_graph_beats_its_cut(chelsea):
     from skimage import graph as skgraph
     img = chelsea[:150, :200]
@@ -319,3 +353,9 @@ def test_superpixel_ncut_bad_input(rng):
         ncut_superpixels(img[:10], tiles)
     with pytest.raises(ValueError, match="sigma"):
         ncut_superpixels(img, tiles, 2, sigma=-1)
+    with pytest.raises(ValueError, match="needs weight='pixel'"):
+        ncut_superpixels(img, tiles, 2, weight="boundary", method="merge")
+    with pytest.raises(ValueError, match="unknown.*'sigma'"):
+        ncut_superpixels(img, tiles, 2, pixel_graph={"sigma": 3})
+    with pytest.raises(ValueError, match="radius"):
+        ncut_superpixels(img, tiles, 2, pixel_graph={"radius": 0.5})
