@@ -25,7 +25,8 @@ from .io import read_image
 
 __all__ = ["BSDSSample", "CAMVID_CLASSES", "CAMVID_IGNORE_INDEX", "ENV_VAR",
            "bsds500_dir", "bsds500_ids", "camvid_dir", "camvid_pairs",
-           "default_data_root", "load_bsds500", "load_bsds500_gt", "load_camvid"]
+           "default_data_root", "folder_pairs", "load_bsds500", "load_bsds500_gt",
+           "load_camvid", "pair_files_by_stem"]
 
 CAMVID_CLASSES = ("Sky", "Building", "Pole", "Road", "Pavement", "Tree", "SignSymbol",
                   "Fence", "Car", "Pedestrian", "Bicyclist")
@@ -265,3 +266,42 @@ def load_camvid(root, split, index):
         raise ValueError(f"{ann_path}: expected a single-channel class-index PNG, got "
                          f"shape {ann.shape}")
     return image, ann.astype(np.int32)
+
+
+def folder_pairs(images_dir, labels_dir):
+    """(image path, label-map path) pairs of two folders, matched by file name
+    without extension (``a.jpg`` with ``a.png`` or ``a.npy``), sorted.
+
+    The generic layout of a semantic-segmentation dataset: images in one folder,
+    single-channel class maps (PNG or ``.npy``) in another.  Every file needs a
+    partner (FileNotFoundError naming the first ones without).
+    """
+    from .io import IMAGE_SUFFIXES
+    pairs = pair_files_by_stem((("image", images_dir, IMAGE_SUFFIXES),
+                                ("label map", labels_dir, (".png", ".npy"))))
+    return [(image, labels) for _, image, labels in pairs]
+
+
+def pair_files_by_stem(folders):
+    """``[(stem, path_a, path_b)]`` sorted by stem for ``folders`` = two
+    ``(name, folder, suffixes)``; every file needs a partner."""
+    found = []
+    for name, folder, suffixes in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{name} folder {folder} does not exist")
+        files = {p.stem: p for p in sorted(folder.iterdir())
+                 if p.suffix.lower() in suffixes}
+        if not files:
+            raise FileNotFoundError(f"{name} folder {folder} holds no files with "
+                                    f"suffix {', '.join(sorted(suffixes))}")
+        found.append(files)
+    (name_a, _, _), (name_b, _, _) = folders
+    a, b = found
+    for what, have, lack in ((name_b, a, b), (name_a, b, a)):
+        missing = sorted(set(have) - set(lack))
+        if missing:
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise FileNotFoundError(f"no {what} for {', '.join(missing[:5])}{more} "
+                                    "(files are paired by name without extension)")
+    return [(s, a[s], b[s]) for s in sorted(a)]

@@ -48,7 +48,7 @@ def test_pair_by_stem_names_what_is_missing(tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "g").mkdir()
     np.save(tmp_path / "p" / "a.npy", np.zeros((2, 2), int))
-    with pytest.raises(FileNotFoundError, match="ground-truth folder .* holds no"):
+    with pytest.raises(FileNotFoundError, match="ground truth folder .* holds no"):
         pair_by_stem(tmp_path / "p", tmp_path / "g")
     np.save(tmp_path / "g" / "b.npy", np.zeros((2, 2), int))
     with pytest.raises(FileNotFoundError, match="no ground truth for a"):

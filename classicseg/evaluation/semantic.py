@@ -39,25 +39,9 @@ def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=Non
 
 def pair_by_stem(pred_dir, gt_dir):
     """``[(stem, pred_path, gt_path)]`` sorted by stem; every file needs a partner."""
-    found = []
-    for name, folder in (("prediction", pred_dir), ("ground-truth", gt_dir)):
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"{name} folder {folder} does not exist")
-        files = {p.stem: p for p in sorted(folder.iterdir())
-                 if p.suffix.lower() in LABEL_EXTENSIONS}
-        if not files:
-            raise FileNotFoundError(f"{name} folder {folder} holds no label maps "
-                                    f"({', '.join(LABEL_EXTENSIONS)})")
-        found.append(files)
-    preds, gts = found
-    for what, have, lack in (("ground truth", preds, gts), ("prediction", gts, preds)):
-        missing = sorted(set(have) - set(lack))
-        if missing:
-            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-            raise FileNotFoundError(f"no {what} for {', '.join(missing[:5])}{more} "
-                                    "(files are paired by name without extension)")
-    return [(s, preds[s], gts[s]) for s in sorted(preds)]
+    from ..datasets import pair_files_by_stem
+    return pair_files_by_stem((("prediction", pred_dir, LABEL_EXTENSIONS),
+                               ("ground truth", gt_dir, LABEL_EXTENSIONS)))
 
 
 def semantic_table(metrics, class_names=None):
