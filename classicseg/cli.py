@@ -227,6 +227,8 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_segment_parser(sub)
     _add_evaluate_parser(sub)
+    from ._cli_semantic import add_semantic_parsers
+    add_semantic_parsers(sub)
     return parser
 
 
