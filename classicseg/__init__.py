@@ -3,9 +3,10 @@
 The segmenters and helpers are functions of this package (``classicseg.slic``,
 ``classicseg.watershed``, ``classicseg.segment`` ...).  The submodules that are
 layers of their own (``metrics``, ``evaluation``, ``io``, ``batch``, ``datasets``,
-``graph``, ``segmenters``, ``testing``) are reachable as attributes and imported on
+``graph``, ``features``, ``shallow``, ``gnn``, ``segmenters``, ``testing``) are reachable as attributes and imported on
 first use, so ``import classicseg`` loads neither OpenCV nor the metrics;
-``classicseg.region_adjacency_graph`` and ``RegionAdjacencyGraph`` import ``graph``.
+``classicseg.region_adjacency_graph`` and ``RegionAdjacencyGraph`` import ``graph``,
+``ShallowSegmenter`` ``shallow``, ``superpixel_graph``/``_pool``/``_unpool`` ``gnn``.
 """
 import importlib
 
@@ -22,16 +23,19 @@ from .viz import find_boundaries, label_colors, mark_boundaries  # noqa: E402
 from .watershed import (grid_markers, h_minima_markers, regional_minima,  # noqa: E402
                         watershed, watershed_segmentation)
 
-_SUBMODULES = ("batch", "datasets", "evaluation", "graph", "io", "metrics",
-               "segmenters", "testing")
+_SUBMODULES = ("batch", "datasets", "evaluation", "features", "gnn", "graph", "io",
+               "metrics", "segmenters", "shallow", "testing")
 # Names of the package defined in a lazy submodule: name -> submodule.
-_LAZY_NAMES = {"RegionAdjacencyGraph": "graph", "region_adjacency_graph": "graph"}
+_LAZY_NAMES = {"RegionAdjacencyGraph": "graph", "region_adjacency_graph": "graph",
+               "ShallowSegmenter": "shallow", "superpixel_graph": "gnn",
+               "superpixel_pool": "gnn", "superpixel_unpool": "gnn"}
 
-__all__ = ["RegionAdjacencyGraph", "enforce_connectivity", "find_boundaries",
+__all__ = ["RegionAdjacencyGraph", "ShallowSegmenter", "enforce_connectivity", "find_boundaries",
            "gradient_magnitude", "grid_markers", "h_minima_markers", "lab2rgb",
            "label_colors", "mark_boundaries", "mean_shift", "ncut", "ncut_superpixels",
            "region_adjacency_graph",
            "regional_minima", "relabel_sequential", "rgb2lab", "segment", "slic",
+           "superpixel_graph", "superpixel_pool", "superpixel_unpool",
            "watershed", "watershed_segmentation", *_SUBMODULES]
 
 

@@ -1,0 +1,143 @@
+"""Superpixels as inputs of graph and convolutional networks.
+
+:func:`superpixel_graph` turns an image and its superpixels into the arrays a graph
+network takes, in torch_geometric's layout (``x``, ``pos``, ``edge_index``,
+``edge_attr``; ``Data(**{k: torch.from_numpy(v) for k, v in g.items()})``), edges
+included (torch_geometric's ``ToSLIC`` gives nodes only).  :func:`superpixel_pool`
+and :func:`superpixel_unpool` move per-pixel feature maps to superpixels and back,
+with a fixed-size option so that batches stack.
+"""
+import numpy as np
+
+from ._validate import check_choice, check_positive
+
+__all__ = ["NODE_FEATURES", "EDGE_FEATURES", "superpixel_graph", "superpixel_pool",
+           "superpixel_unpool"]
+
+NODE_FEATURES = ("mean_L", "mean_a", "mean_b", "std_L", "std_a", "std_b",
+                 "mean_R", "mean_G", "mean_B", "std_R", "std_G", "std_B",
+                 "centroid_x", "centroid_y", "area", "bbox_left", "bbox_top",
+                 "bbox_right", "bbox_bottom")
+"""Columns of ``x``: Lab and RGB (0..1) statistics, centroid and box in pixels
+(right/bottom exclusive), area in pixels."""
+
+EDGE_FEATURES = ("color_distance", "boundary_length")
+"""Columns of ``edge_attr``: CIELAB distance of the mean colours, shared boundary in
+4-neighbour pixel pairs."""
+
+
+def superpixel_graph(image, labels, *, channel_axis=-1):
+    """The region adjacency graph of ``labels`` as graph-network arrays.
+
+    Parameters
+    ----------
+    image : (H, W, 3) RGB or (H, W) gray array
+    labels : (H, W) int array
+        Superpixels 1..K (0 = none: no node).
+    channel_axis : int or None
+
+    Returns
+    -------
+    dict of NumPy arrays
+        ``x`` (K, 19) float32 (:data:`NODE_FEATURES`), ``pos`` (K, 2) float32
+        centroids (x, y), ``edge_index`` (2, 2E) int64 with both directions of each
+        pair of adjacent superpixels (node i = label i + 1, sorted by source then
+        target), ``edge_attr`` (2E, 2) float32 (:data:`EDGE_FEATURES`).
+    """
+    from .features import _as_rgb, _extent, _Pixels
+    from .graph import region_adjacency_graph
+    rgb = _as_rgb(image, channel_axis)
+    labels = np.asarray(labels)
+    if labels.shape != rgb.shape[:2] or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers of shape {rgb.shape[:2]}, got "
+                         f"{labels.dtype} {labels.shape}")
+    k = max(int(labels.max()), 0)
+    px = _Pixels(rgb, labels, k)
+    scaled = rgb.reshape(-1, 3) / (255.0 if rgb.dtype == np.uint8 else 1.0)
+    stats = [_mean_std(px, px.lab), _mean_std(px, scaled)]
+    cy, cx, top, bottom, left, right, _, _ = _extent(px, {})
+    box = np.stack([left, top, right + 1, bottom + 1], 1).astype(np.float64)
+    box[px.count == 0] = 0
+    x = np.concatenate(stats + [np.stack([cx, cy, px.count], 1), box], 1)
+    graph = region_adjacency_graph(np.maximum(labels, 0), rgb)
+    pairs = graph.edges.astype(np.int64)
+    both = np.concatenate([pairs, pairs[:, ::-1]])
+    attr = np.stack([graph.color_distance(), graph.boundary_length], 1)
+    attr = np.concatenate([attr, attr])
+    order = np.lexsort((both[:, 1], both[:, 0]))
+    return {"x": x.astype(np.float32), "pos": np.stack([cx, cy], 1).astype(np.float32),
+            "edge_index": np.ascontiguousarray(both[order].T),
+            "edge_attr": attr[order].astype(np.float32)}
+
+
+def _mean_std(px, values):
+    mean = px.means(values)
+    std = np.sqrt(np.maximum(px.means(values ** 2) - mean ** 2, 0.0))
+    return np.concatenate([mean, std], 1)
+
+
+def superpixel_pool(feature_map, labels, reduce="mean", *, size=None):
+    """Per-superpixel reduction of a feature map.
+
+    Parameters
+    ----------
+    feature_map : (H, W) or (H, W, C) array
+    labels : (H, W) int array
+        Superpixels 1..K; pixels <= 0 are left out.
+    reduce : {"mean", "max", "sum"}
+    size : int, optional
+        Fixed number of rows: superpixels beyond it are dropped, missing rows are
+        zeros; a mask says which rows are superpixels.
+
+    Returns
+    -------
+    (K, C) float64 (C = 1 for a 2-D map), or with ``size``: ((size, C), (size,)
+    bool mask).  A label of no pixel gets a zero row.
+    """
+    check_choice(reduce, "reduce", ("mean", "max", "sum"))
+    values, flat = _flat(feature_map, labels)
+    k = max(int(flat.max(initial=0)), 0)
+    inside = flat > 0
+    index, values = flat[inside] - 1, values[inside].astype(np.float64)
+    out = np.zeros((k, values.shape[1]))
+    if reduce == "max":
+        order = np.argsort(index, kind="stable")
+        present, starts = np.unique(index[order], return_index=True)
+        if present.size:
+            out[present] = np.maximum.reduceat(values[order], starts, axis=0)
+    else:
+        for c in range(values.shape[1]):
+            out[:, c] = np.bincount(index, values[:, c], minlength=k)
+        if reduce == "mean":
+            count = np.bincount(index, minlength=k)[:, None]
+            out = np.divide(out, count, out=np.zeros_like(out), where=count > 0)
+    if size is None:
+        return out
+    size = check_positive(size, "size", integer=True)
+    fixed = np.zeros((size, out.shape[1]))
+    fixed[:min(k, size)] = out[:size]
+    return fixed, np.arange(size) < k
+
+
+def superpixel_unpool(values, labels):
+    """Paint per-superpixel ``values`` ((K,) or (K, C), row i = label i + 1) back on
+    the pixels of ``labels``; pixels <= 0 (or beyond K) get 0."""
+    values = np.asarray(values)
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
+    k = values.shape[0]
+    valid = (labels > 0) & (labels <= k)
+    padded = np.concatenate([np.zeros((1,) + values.shape[1:], values.dtype), values])
+    return padded[np.where(valid, labels, 0)]
+
+
+def _flat(feature_map, labels):
+    fmap = np.asarray(feature_map)
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
+    if fmap.shape[:2] != labels.shape or fmap.ndim not in (2, 3):
+        raise ValueError(f"feature_map must be (H, W) or (H, W, C) with (H, W) = "
+                         f"labels' {labels.shape}, got {fmap.shape}")
+    return fmap.reshape(labels.size, -1), labels.ravel().astype(np.int64)
