@@ -1,16 +1,35 @@
-"""Segment files and folders of images into an output folder.
+"""Segment files and folders of images into an output tree.
 
-:func:`segment_files` takes paths, a registered method (:mod:`classicseg.segmenters`)
-and its parameters; it is what the ``classicseg segment`` command runs, and what a
-process pool or a Dask worker can run.  Each input image gives
-``<stem>_labels.png`` (or ``.npy``) and, unless disabled, ``<stem>_overlay.png``.
-Every file fails on its own: the others go on and each failure is reported with its
-reason.  Outputs are written atomically (see :mod:`classicseg.io`), so an
-interrupted run never leaves a half-written file.
+:func:`segment_files` takes paths (files, folders, globs), a registered method
+(:mod:`classicseg.segmenters`) and its parameters; it is what the ``classicseg
+segment`` command runs.  Each input image gives ``<stem>_labels.png`` (or ``.npy``;
+``.npz`` with the superpixel graph, :func:`load_npz_folder`) and, unless disabled,
+``<stem>_overlay.png``, at the image's place in the output tree (folders' trees are
+mirrored).
+
+- Every file fails on its own: the others go on and each failure is reported with
+  its reason.
+- Outputs are written atomically (temporary file + rename, :mod:`classicseg.io`), so
+  a killed run never leaves a half-written output; a later run removes the
+  temporary files a killed one left.
+- ``manifest.jsonl`` in the output folder gets one line per image and run: input,
+  outputs, method, parameters, classicseg version, segments, seconds, status
+  (ok / skipped / failed) and error.
+- Existing outputs: ``mode="resume"`` skips an image whose outputs exist and whose
+  last manifest entry was made with the same method, parameters and format;
+  ``mode="overwrite"`` redoes it; by default it is skipped and reported.
+- ``workers > 1`` runs a pool of processes, each with ``cores // workers`` Numba
+  threads.
 """
+import concurrent.futures
+import glob
+import json
 import logging
+import multiprocessing
 import os
+import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Tuple
@@ -18,69 +37,111 @@ from typing import List, Tuple
 from tqdm import tqdm
 
 from . import segmenters
-from .io import IMAGE_SUFFIXES, read_image, write_image, write_labels
+from .io import IMAGE_SUFFIXES, _atomic_write, read_image, write_image, write_labels
 from .viz import mark_boundaries
 
-__all__ = ["BatchResult", "collect_inputs", "segment_files", "OUTPUT_SUFFIXES"]
+__all__ = ["BatchResult", "MANIFEST", "OUTPUT_SUFFIXES", "collect_inputs",
+           "load_npz_folder", "segment_files"]
 
 log = logging.getLogger("classicseg")
 
 #: Stem suffixes of the files :func:`segment_files` writes (never taken as inputs).
 OUTPUT_SUFFIXES = ("_labels", "_overlay")
+MANIFEST = "manifest.jsonl"
+_STALE_TMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")   # io._atomic_write's names
+_MODES = (None, "resume", "overwrite")
 
 
 @dataclass
 class BatchResult:
-    """What :func:`segment_files` did: the images segmented (with their outputs)
-    and the inputs that failed (with the reason)."""
+    """What :func:`segment_files` did: the images segmented (with their outputs),
+    those skipped (outputs kept) and the inputs that failed (with the reason)."""
 
     done: List[Tuple[Path, Tuple[Path, ...]]] = field(default_factory=list)
     failed: List[Tuple[Path, str]] = field(default_factory=list)
+    skipped: List[Path] = field(default_factory=list)
 
     @property
     def exit_code(self):
-        """0 if every input was segmented, else 1."""
+        """0 if no input failed, else 1."""
         return 1 if self.failed else 0
 
 
-def collect_inputs(inputs):
-    """The image files named in ``inputs``: files as given (even if missing, so
-    that reading them reports the failure), folders' images (not recursive) sorted
-    by name; files that :func:`segment_files` wrote are left out."""
-    paths = []
-    for item in map(Path, inputs):
-        if item.is_dir():
-            found = sorted(p for p in item.iterdir()
-                           if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                           and not p.stem.endswith(OUTPUT_SUFFIXES))
+def collect_inputs(inputs, *, recursive=False, extensions=None):
+    """The image files named in ``inputs``, sorted within each input (see
+    :func:`plan_inputs`)."""
+    return [path for path, _ in plan_inputs(inputs, recursive=recursive,
+                                            extensions=extensions)]
+
+
+def plan_inputs(inputs, *, recursive=False, extensions=None):
+    """``[(image path, output base)]``: files as given (even if missing, so that
+    reading them reports the failure) with base = their stem; folders' images
+    (``recursive``: their subfolders' too) with base = their path inside the folder,
+    without suffix; globs expanded.  ``extensions`` (e.g. ``[".jpg"]``) filters
+    folders and globs; files that :func:`segment_files` wrote are left out."""
+    suffixes = (IMAGE_SUFFIXES if extensions is None else
+                {e.lower() if e.startswith(".") else "." + e.lower()
+                 for e in extensions})
+    planned = []
+    for item in map(str, map(os.fspath, inputs)):
+        path = Path(item)
+        if path.is_dir():
+            found = _folder_images(path, recursive, suffixes)
             if not found:
-                log.warning("%s: no images in this folder", item)
-            paths.extend(found)
+                log.warning("%s: no images in this folder", path)
+            planned.extend((p, p.relative_to(path).with_suffix("")) for p in found)
+        elif not path.exists() and glob.has_magic(item):
+            found = sorted(Path(p) for p in glob.glob(item, recursive=recursive))
+            found = [p for p in found if _is_image(p, suffixes)]
+            if not found:
+                log.warning("%s: the pattern matches no images", item)
+            planned.extend((p, Path(p.stem)) for p in found)
         else:
-            paths.append(item)
-    return paths
+            planned.append((path, Path(path.stem)))
+    return planned
+
+
+def _folder_images(folder, recursive, suffixes):
+    walk = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in walk if _is_image(p, suffixes))
+
+
+def _is_image(path, suffixes):
+    return (path.is_file() and path.suffix.lower() in suffixes
+            and not path.stem.endswith(OUTPUT_SUFFIXES))
 
 
 def segment_files(inputs, output_dir, method="slic", params=None, *, format="auto",
-                  overlay=True, progress=None):
+                  overlay=True, progress=None, recursive=False, extensions=None,
+                  mode=None, workers=1):
     """Segment image files and folders with a registered method.
 
     Parameters
     ----------
     inputs : sequence of str or os.PathLike
-        Image files and/or folders (their images, sorted by name).
+        Image files, folders and/or glob patterns.
     output_dir : str or os.PathLike
-        Folder for the outputs; created if needed.
+        Folder for the outputs (and ``manifest.jsonl``); created if needed.
     method : str
         A name from :func:`classicseg.segmenters.available`.
     params : dict, optional
         The method's parameters; checked before any image is read.
-    format : {"auto", "png", "npy"}
-        Label map format (see :func:`classicseg.io.write_labels`).
+    format : {"auto", "png", "npy", "npz"}
+        Label map format (:func:`classicseg.io.write_labels`); "npz": labels plus
+        :func:`classicseg.gnn.superpixel_graph` in one ``<stem>.npz``.
     overlay : bool
         Also write a boundary overlay per image.
     progress : bool, optional
-        Show a progress bar on stderr; default: when stderr is a terminal.
+        Progress bar on stderr (images/s, ETA); default: when stderr is a terminal.
+    recursive : bool
+        Also the images in subfolders of the folders.
+    extensions : sequence of str, optional
+        Only these suffixes (default: every image suffix).
+    mode : {None, "resume", "overwrite"}
+        What to do with an image whose outputs exist (module docstring).
+    workers : int
+        Processes (1: this one).
 
     Returns
     -------
@@ -93,28 +154,155 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     OSError
         ``output_dir`` cannot be created or written (e.g. it is a file).
     """
-    segmenter = segmenters.get(method)
+    from .segmenters import get
+    segmenter = get(method)
     params = segmenter.resolve(params or {})
+    if format not in ("auto", "png", "npy", "npz"):
+        raise ValueError(f"format must be auto, png, npy or npz, got {format!r}")
+    if mode not in _MODES:
+        raise ValueError(f"mode must be None, 'resume' or 'overwrite', got {mode!r}")
+    if not (isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     out = _output_folder(output_dir)
+    _remove_stale_temporaries(out)
+    setting = _setting(segmenter.name, params, format, overlay)
+    previous = _manifest_entries(out) if mode == "resume" else {}
     result = BatchResult()
-    stems = {}
-    paths = collect_inputs(inputs)
-    show = sys.stderr.isatty() if progress is None else progress
-    for path in tqdm(paths, unit="image", disable=not show):
-        if path.stem in stems:
-            _fail(result, path, f"same name as {stems[path.stem]}; outputs would "
-                                "collide, segment them into separate folders")
+    jobs = _jobs(plan_inputs(inputs, recursive=recursive, extensions=extensions),
+                 out, format, overlay, result, setting)
+    todo = []
+    for path, outputs in jobs:
+        if mode != "overwrite" and all(o.exists() for o in outputs):
+            if mode == "resume" and previous.get(str(path)) != setting:
+                todo.append((path, outputs))          # made otherwise: redo
+                continue
+            result.skipped.append(path)
+            _record(out, path, outputs, setting, "skipped",
+                    None if mode == "resume" else
+                    "outputs exist (--resume keeps them, --overwrite redoes them)")
             continue
-        stems[path.stem] = path
-        try:
-            result.done.append((path, _segment_one(path, out, segmenter, params,
-                                                   format, overlay)))
-        except Exception as err:  # one bad file must not stop the batch
-            _fail(result, path, str(err))
-            log.debug("traceback", exc_info=True)
-    log.info("segmented %d of %d images into %s%s", len(result.done), len(paths), out,
-             f"; {len(result.failed)} failed" if result.failed else "")
+        todo.append((path, outputs))
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=len(todo), unit="image", disable=not show) as bar:
+        for (path, outputs), report in _run(todo, segmenter.name, params, format,
+                                            overlay, workers):
+            bar.update()
+            if report["status"] == "ok":
+                result.done.append((path, outputs))
+            else:
+                _fail(result, path, report["error"])
+            _record(out, path, outputs, setting, report["status"], report["error"],
+                    report["segments"], report["seconds"])
+    log.info("%d ok / %d skipped / %d failed, into %s", len(result.done),
+             len(result.skipped), len(result.failed), out)
     return result
+
+
+def _jobs(planned, out, format, overlay, result, setting):
+    """``[(path, output paths)]``; inputs whose outputs would collide fail."""
+    jobs, bases = [], {}
+    for path, base in planned:
+        if base in bases:
+            _fail(result, path, f"same output name as {bases[base]}; outputs would "
+                                "collide, segment them into separate folders")
+            _record(out, path, (), setting, "failed", result.failed[-1][1])
+            continue
+        bases[base] = path
+        jobs.append((path, _output_paths(out / base, format, overlay)))
+    return jobs
+
+
+def _output_paths(base, format, overlay):
+    labels = base.parent / (base.name + ("_labels.npz" if format == "npz" else
+                                         "_labels.npy" if format == "npy" else
+                                         "_labels.png"))
+    overlay_path = base.parent / (base.name + "_overlay.png")
+    return (labels, overlay_path) if overlay else (labels,)
+
+
+def _setting(method, params, format, overlay):
+    from . import __version__
+    return {"method": method, "params": params, "format": format,
+            "overlay": overlay, "classicseg": __version__}
+
+
+def _run(todo, method, params, format, overlay, workers):
+    """Yield ``(job, report)`` as images finish, here or in a process pool."""
+    if workers == 1 or len(todo) <= 1:
+        for job in todo:
+            yield job, _segment_one(job[0], job[1], method, params, format)
+        return
+    threads = max((os.cpu_count() or 1) // workers, 1)
+    # forkserver: workers fork from a clean server that imported classicseg once
+    # (cheaper than spawn), never from this process's OpenMP threads (unsafe)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
+    with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker,
+            initargs=(threads,)) as pool:
+        futures = {pool.submit(_segment_one, path, outputs, method, params, format):
+                   (path, outputs) for path, outputs in todo}
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                report = future.result()
+            except Exception as err:   # a worker died: that image failed
+                report = {"status": "failed", "error": f"worker failed: {err}",
+                          "segments": None, "seconds": None}
+            yield futures[future], report
+
+
+def _init_worker(threads):
+    import numba
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def _remove_stale_temporaries(out):
+    for path in out.rglob(".*.tmp"):
+        if _STALE_TMP.match(path.name):
+            try:
+                path.unlink()
+                log.debug("removed %s, left by an interrupted run", path)
+            except OSError:
+                pass
+
+
+def _manifest_entries(out):
+    """{input path: setting of its last successful entry}."""
+    entries = {}
+    manifest = out / MANIFEST
+    if not manifest.is_file():
+        return entries
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue                 # a line cut by a kill: ignore it
+        if entry.get("status") in ("ok", "skipped"):
+            entries[entry["input"]] = {k: entry.get(k) for k in
+                                       ("method", "params", "format", "overlay",
+                                        "classicseg")}
+    return entries
+
+
+def _record(out, path, outputs, setting, status, error=None, segments=None,
+            seconds=None):
+    entry = {"input": str(path), "outputs": [str(o) for o in outputs], **setting,
+             "segments": segments, "seconds": seconds, "status": status,
+             "error": error}
+    with open(out / MANIFEST, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def load_npz_folder(folder):
+    """``[(path, arrays)]`` of the ``*_labels.npz`` files in ``folder`` (and below),
+    sorted: ``labels`` and the superpixel graph (``x``, ``pos``, ``edge_index``,
+    ``edge_attr``) as written by ``format="npz"``."""
+    import numpy as np
+    found = []
+    for path in sorted(Path(folder).rglob("*_labels.npz")):
+        with np.load(path, allow_pickle=False) as data:
+            found.append((path, {k: data[k] for k in data.files}))
+    return found
 
 
 def _output_folder(output_dir):
@@ -136,14 +324,39 @@ def _fail(result, path, message):
     result.failed.append((path, message))
 
 
-def _segment_one(path, out, segmenter, params, format, overlay):
-    image = read_image(path)
-    labels = segmenter.func(image, channel_axis=segmenters.default_channel_axis(image),
-                            **params)   # params resolved once, in segment_files
-    written = [write_labels(out / f"{path.stem}_labels.png", labels, format=format)]
-    log.debug("%s -> %s (%d segments)", path, written[0], labels.max())
-    if overlay:
-        rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
-        written.append(write_image(out / f"{path.stem}_overlay.png",
-                                   mark_boundaries(rgb, labels)))
-    return tuple(written)
+def _segment_one(path, outputs, method, params, format):
+    """Segment one image and write its outputs; a report, never an exception (one
+    bad file must not stop the batch)."""
+    start = time.perf_counter()
+    try:
+        segmenter = segmenters.get(method)
+        image = read_image(path)
+        labels = segmenter.func(image, channel_axis=segmenters.default_channel_axis(
+            image), **params)   # params resolved once, in segment_files
+        for target in outputs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        _write_labels(outputs[0], labels, image, format)
+        if len(outputs) > 1:
+            rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
+            write_image(outputs[1], mark_boundaries(rgb, labels))
+    except Exception as err:
+        log.debug("traceback", exc_info=True)
+        return {"status": "failed", "error": str(err) or type(err).__name__,
+                "segments": None, "seconds": time.perf_counter() - start}
+    return {"status": "ok", "error": None, "segments": int(labels.max()),
+            "seconds": time.perf_counter() - start}
+
+
+def _write_labels(path, labels, image, format):
+    if format != "npz":
+        write_labels(path, labels, format=format)
+        return
+    import io
+
+    import numpy as np
+
+    from .gnn import superpixel_graph
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, labels=labels, **superpixel_graph(
+        image, labels, channel_axis=segmenters.default_channel_axis(image)))
+    _atomic_write(path, lambda f: f.write(buffer.getvalue()))

@@ -50,9 +50,9 @@ def _add_method_flags(p):
     from . import segmenters
 
     methods = segmenters.available()
-    p.add_argument("--method", choices=methods, default="slic",
+    p.add_argument("--method", choices=methods, default=None,
                    help="; ".join(f"{m}: {segmenters.get(m).summary}" for m in methods)
-                   + " (default: %(default)s)")
+                   + " (default: slic)")
     group = p.add_argument_group(
         "method parameters", "a flag applies to the methods it names; one not given "
         "keeps the method's default")
@@ -84,6 +84,7 @@ def _method_and_params(args):
     """The chosen method and the parameters given on the command line, checked."""
     from . import segmenters
 
+    args.method = args.method or "slic"
     segmenter = segmenters.get(args.method)
     given = {name: getattr(args, name) for name in _method_params()
              if hasattr(args, name)}
@@ -105,33 +106,77 @@ def _announce_compilation():
 # --------------------------------------------------------------------- segment
 
 def _add_segment_parser(sub):
-    p = sub.add_parser("segment", help="segment image files and folders",
+    p = sub.add_parser("segment", help="segment image files, folders and globs",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="image files and/or folders")
+                   help="image files, folders and/or glob patterns")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR",
-                   help="folder for label maps and overlays")
-    p.add_argument("--format", choices=["auto", "png", "npy"], default="auto",
-                   help="label map format: auto = 16-bit PNG when <= 65535 labels, "
-                        "else .npy")
+                   help="folder for label maps, overlays and manifest.jsonl (the "
+                        "input folders' trees are mirrored)")
+    p.add_argument("--format", choices=["auto", "png", "npy", "npz"], default="auto",
+                   help="label maps: auto = 16-bit PNG when <= 65535 labels, else "
+                        ".npy; npz = labels + superpixel graph (classicseg.gnn)")
     p.add_argument("--no-overlay", action="store_true",
                    help="do not write boundary overlay PNGs")
+    p.add_argument("--recursive", action="store_true", help="also subfolders' images")
+    p.add_argument("--ext", action="append", default=None, metavar="SUFFIX",
+                   help="only images with this suffix (repeatable; default: all)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes; each gets cores // workers Numba threads")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    existing = p.add_mutually_exclusive_group()
+    existing.add_argument("--resume", action="store_true",
+                          help="skip images whose outputs exist and were made with "
+                               "the same method, parameters and format")
+    existing.add_argument("--overwrite", action="store_true",
+                          help="redo images whose outputs exist")
+    p.add_argument("--config", default=None, metavar="FILE.toml",
+                   help="method settings: method = \"slic\" and its parameters "
+                        "(flags given override them)")
     _add_method_flags(p)
     p.set_defaults(handler=_cmd_segment)
+
+
+def _apply_config(args):
+    """Fill the flags not given from ``--config`` (a TOML file of method settings)."""
+    if not args.config:
+        return
+    import tomllib
+    try:
+        with open(args.config, "rb") as f:
+            config = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"--config {args.config}: {exc}") from None
+    method = config.pop("method", None)
+    if method is not None and args.method is None:
+        args.method = method
+    known = _method_params()
+    for name, value in config.items():
+        if name not in known:
+            raise ValueError(f"--config {args.config}: unknown parameter {name!r}")
+        if not hasattr(args, name):
+            setattr(args, name, value)
 
 
 def _cmd_segment(args):
     from .batch import segment_files
 
     try:
+        _apply_config(args)
         segmenter, params = _method_and_params(args)
+        if args.workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {args.workers}")
     except (ValueError, TypeError) as exc:
         log.error("%s", exc)
         return 2
     _announce_compilation()
+    mode = "resume" if args.resume else "overwrite" if args.overwrite else None
     try:
         result = segment_files(args.inputs, args.output, segmenter.name, params,
-                               format=args.format, overlay=not args.no_overlay)
+                               format=args.format, overlay=not args.no_overlay,
+                               recursive=args.recursive, extensions=args.ext,
+                               mode=mode, workers=args.workers,
+                               progress=False if args.quiet else None)
     except OSError as exc:
         log.error("%s", exc)
         return 2

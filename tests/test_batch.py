@@ -25,7 +25,8 @@ def test_segments_the_sample_folder(tmp_path):
         overlay = cv2.imread(str(out / f"{path.stem}_overlay.png"))
         assert overlay.shape[:2] == labels.shape
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{p.stem}_{kind}.png" for p in SAMPLES for kind in ("labels", "overlay"))
+        [f"{p.stem}_{kind}.png" for p in SAMPLES for kind in ("labels", "overlay")]
+        + ["manifest.jsonl"])
 
 
 def test_unreadable_file_is_reported_and_the_rest_goes_on(tmp_path, caplog):
@@ -38,6 +39,7 @@ def test_unreadable_file_is_reported_and_the_rest_goes_on(tmp_path, caplog):
     assert code == 1
     assert (out / "coins_labels.png").exists()
     assert not any(p.name.startswith("broken") for p in out.iterdir())
+    assert (out / "coins_labels.png").exists()
     assert "broken.png" in caplog.text
     assert "1 failed" in caplog.text
 
@@ -85,7 +87,7 @@ def test_bad_method_parameters_are_named_as_given(tmp_path, caplog):
     assert "compactness must be >= 0.0, got -3.0" in caplog.text
     assert main(argv + ["--h", "0.1"]) == 2      # slic has no --h
     assert "--h does not apply to --method slic" in caplog.text
-    assert not any(tmp_path.iterdir())
+    assert not any(tmp_path.iterdir())   # nothing written, not even a manifest
 
 
 def test_library_api_reports_outputs_and_failures(tmp_path):
@@ -111,3 +113,160 @@ def test_bad_command_lines_exit_with_usage(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+# ------------------------------------------------------------- batch semantics
+
+def _manifest(out):
+    import json
+    return [json.loads(line) for line in (out / "manifest.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+
+
+def _fault_folder(tmp_path):
+    """Good images of every kind and bad files, under a name with spaces and
+    non-ASCII characters."""
+    src = tmp_path / "in put ñ 画像"
+    src.mkdir()
+    coins = cv2.imread(str(DATA / "coins.png"), cv2.IMREAD_UNCHANGED)
+    rocket = cv2.imread(str(DATA / "rocket.jpg"))
+    jpeg = (DATA / "rocket.jpg").read_bytes()
+    (src / "corrupt.jpg").write_bytes(jpeg[:len(jpeg) // 3])
+    (src / "empty.png").write_bytes(b"")
+    (src / "text.png").write_text("this is not a png")
+    cv2.imwrite(str(src / "one pixel.png"), np.zeros((1, 1, 3), np.uint8))
+    cv2.imwrite(str(src / "sixteen.png"), coins.astype(np.uint16) * 257)
+    cv2.imwrite(str(src / "gray.png"), coins)
+    rgba = cv2.cvtColor(rocket, cv2.COLOR_BGR2BGRA)
+    cv2.imwrite(str(src / "rgba é.png"), rgba)
+    (src / "sub").mkdir()
+    cv2.imwrite(str(src / "sub" / "nested.png"), rocket[:64, :80])
+    return src
+
+
+def test_faulty_folder_finishes_and_reports_every_failure(tmp_path, caplog):
+    src = _fault_folder(tmp_path)
+    out = tmp_path / "out ü"
+    code = main(["segment", str(src), "-o", str(out), "--n", "30", "--recursive",
+                 "--quiet"])
+    assert code == 1
+    entries = {Path(e["input"]).name: e for e in _manifest(out)}
+    good = ("sixteen.png", "gray.png", "rgba é.png", "nested.png")
+    for name in good:
+        assert entries[name]["status"] == "ok", entries[name]
+        assert all(Path(p).is_file() for p in entries[name]["outputs"])
+        assert entries[name]["params"]["n"] == 30 and entries[name]["method"] == "slic"
+    assert (out / "sub" / "nested_labels.png").is_file()        # the tree mirrored
+    for name in ("corrupt.jpg", "empty.png", "text.png", "one pixel.png"):
+        assert entries[name]["status"] == "failed" and entries[name]["error"], name
+        assert name in caplog.text
+    assert "larger than the number of pixels" in entries["one pixel.png"]["error"]
+    assert "4 ok / 0 skipped / 4 failed" in caplog.text
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_extension_filter_and_globs(tmp_path):
+    src = _fault_folder(tmp_path)
+    out = tmp_path / "out"
+    assert main(["segment", str(src), "-o", str(out), "--n", "20", "--ext", "jpg",
+                 "--quiet", "--no-overlay"]) == 1          # only corrupt.jpg
+    assert [Path(e["input"]).name for e in _manifest(out)] == ["corrupt.jpg"]
+    out2 = tmp_path / "out2"
+    assert main(["segment", str(src / "g*.png"), "-o", str(out2), "--n", "20",
+                 "--quiet", "--no-overlay"]) == 0
+    assert [p.name for p in out2.glob("*.png")] == ["gray_labels.png"]
+
+
+def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
+    assert main(argv) == 0
+    stamp = {p: p.stat().st_mtime_ns for p in out.glob("*.png")}
+    assert main(argv) == 0 and "0 ok / 3 skipped" in caplog.text
+    assert main(argv + ["--resume"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*.png")} == stamp
+    assert main(["segment", str(DATA), "-o", str(out), "--n", "41", "--quiet",
+                 "--resume"]) == 0                          # other parameters: redone
+    assert "3 ok / 0 skipped" in caplog.text
+    assert main(argv + ["--overwrite"]) == 0
+    assert "3 ok / 0 skipped" in caplog.text
+    statuses = [e["status"] for e in _manifest(out)]
+    assert statuses == ["ok"] * 3 + ["skipped"] * 6 + ["ok"] * 6
+
+
+def test_two_workers_write_the_same_bytes_as_one(tmp_path):
+    src = _fault_folder(tmp_path)
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        main(["segment", str(src), "-o", str(out), "--n", "30", "--recursive",
+              "--quiet", "--workers", str(workers)])
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*.png"))
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*.png"))
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+    assert len(_manifest(outs[1])) == len(_manifest(outs[0])) == 8
+
+
+def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
+    import signal
+    import time
+    src = tmp_path / "in"
+    src.mkdir()
+    rocket = cv2.imread(str(DATA / "rocket.jpg"))
+    for i in range(24):
+        cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
+    cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "--n", "400",
+           "--quiet", "-o"]
+    full = tmp_path / "full"
+    subprocess.run(cmd + [str(full)], check=True, timeout=300)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(cmd + [str(killed)])
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(killed.glob("*_overlay.png"))) < 4:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(killed.glob("*_overlay.png")))
+    assert 0 < done_before < 24, done_before
+    assert subprocess.run(cmd + [str(killed), "--resume"], timeout=300).returncode == 0
+    assert not list(killed.rglob("*.tmp"))
+    names = sorted(p.name for p in full.glob("*.png"))
+    assert names == sorted(p.name for p in killed.glob("*.png"))
+    for name in names:
+        assert (full / name).read_bytes() == (killed / name).read_bytes(), name
+    skipped = [e for e in _manifest(killed) if e["status"] == "skipped"]
+    assert len(skipped) >= done_before
+
+
+def test_config_file_sets_method_parameters(tmp_path):
+    config = tmp_path / "settings.toml"
+    config.write_text('method = "watershed"\nh = 0.05\n')
+    out = tmp_path / "out"
+    assert main(["segment", str(DATA / "coins.png"), "-o", str(out), "--config",
+                 str(config), "--quiet", "--no-overlay"]) == 0
+    entry = _manifest(out)[0]
+    assert entry["method"] == "watershed" and entry["params"]["h"] == 0.05
+    config.write_text('n = 500\nbogus = 1\n')
+    assert main(["segment", str(DATA / "coins.png"), "-o", str(out), "--config",
+                 str(config)]) == 2
+
+
+def test_npz_format_holds_labels_and_graph(tmp_path):
+    from classicseg.batch import load_npz_folder
+    from classicseg.gnn import superpixel_graph
+    out = tmp_path / "out"
+    assert main(["segment", str(DATA), "-o", str(out), "--n", "60", "--format", "npz",
+                 "--quiet", "--no-overlay"]) == 0
+    loaded = load_npz_folder(out)
+    assert [p.name for p, _ in loaded] == [f"{p.stem}_labels.npz" for p in SAMPLES]
+    path, arrays = loaded[1]
+    image = cv2.cvtColor(cv2.imread(str(SAMPLES[1])), cv2.COLOR_BGR2RGB) \
+        if SAMPLES[1].suffix == ".jpg" else None
+    graph_keys = {"labels", "x", "pos", "edge_index", "edge_attr"}
+    assert set(arrays) == graph_keys
+    assert arrays["x"].shape[0] == arrays["labels"].max()
+    if image is not None:
+        expected = superpixel_graph(image, arrays["labels"])
+        np.testing.assert_array_equal(expected["edge_index"], arrays["edge_index"])
