@@ -19,7 +19,10 @@ mirrored).
   last manifest entry was made with the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
 - ``workers > 1`` runs a pool of processes, each with ``cores // workers`` Numba
-  threads.
+  threads; ``dask="tcp://host:8786"`` (or ``"local"``, ``"local:N"``) runs the images
+  on a Dask distributed cluster instead (``pip install classicseg[dask]``).  The
+  workers read the inputs and write the outputs themselves, so every path must be
+  the same on them as here (a shared file system); the manifest is written here.
 """
 import concurrent.futures
 import glob
@@ -114,7 +117,7 @@ def _is_image(path, suffixes):
 
 def segment_files(inputs, output_dir, method="slic", params=None, *, format="auto",
                   overlay=True, progress=None, recursive=False, extensions=None,
-                  mode=None, workers=1):
+                  mode=None, workers=1, dask=None):
     """Segment image files and folders with a registered method.
 
     Parameters
@@ -141,7 +144,10 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     mode : {None, "resume", "overwrite"}
         What to do with an image whose outputs exist (module docstring).
     workers : int
-        Processes (1: this one).
+        Processes (1: this one); with ``dask="local"``, the local cluster's.
+    dask : str, optional
+        A Dask scheduler address, or "local" / "local:N" for a local cluster of N
+        worker processes (default ``workers``); see the module docstring.
 
     Returns
     -------
@@ -184,8 +190,9 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         todo.append((path, outputs))
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=len(todo), unit="image", disable=not show) as bar:
-        for (path, outputs), report in _run(todo, segmenter.name, params, format,
-                                            overlay, workers):
+        run = _run if dask is None else _run_on_dask
+        for (path, outputs), report in run(todo, segmenter.name, params, format,
+                                           overlay, workers if dask is None else dask):
             bar.update()
             if report["status"] == "ok":
                 result.done.append((path, outputs))
@@ -249,6 +256,39 @@ def _run(todo, method, params, format, overlay, workers):
                 report = {"status": "failed", "error": f"worker failed: {err}",
                           "segments": None, "seconds": None}
             yield futures[future], report
+
+
+def _run_on_dask(todo, method, params, format, overlay, address):
+    """:func:`_run` on a Dask distributed cluster."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ImportError("dask needs the distributed package: pip install "
+                          "'classicseg[dask]'") from None
+    cluster = None
+    if address == "local" or address.startswith("local:"):
+        n = int(address.partition(":")[2] or 2)
+        threads = str(max((os.cpu_count() or 1) // n, 1))
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None,
+                               env={"NUMBA_NUM_THREADS": threads,
+                                    "OMP_WAIT_POLICY": "PASSIVE"})
+        address = cluster
+    try:
+        with Client(address) as client:
+            futures = {client.submit(_segment_one, path, outputs, method, params,
+                                     format, pure=False): (path, outputs)
+                       for path, outputs in todo}
+            for future in as_completed(futures):
+                try:
+                    report = future.result()
+                except Exception as err:   # a worker died: that image failed
+                    report = {"status": "failed", "error": f"worker failed: {err}",
+                              "segments": None, "seconds": None}
+                yield futures[future], report
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def _init_worker(threads):

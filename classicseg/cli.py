@@ -123,6 +123,9 @@ def _add_segment_parser(sub):
                    help="only images with this suffix (repeatable; default: all)")
     p.add_argument("--workers", type=int, default=1,
                    help="processes; each gets cores // workers Numba threads")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster: a scheduler address, or local[:N] "
+                        "(N worker processes); paths must be shared with the workers")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     existing = p.add_mutually_exclusive_group()
     existing.add_argument("--resume", action="store_true",
@@ -175,7 +178,7 @@ def _cmd_segment(args):
         result = segment_files(args.inputs, args.output, segmenter.name, params,
                                format=args.format, overlay=not args.no_overlay,
                                recursive=args.recursive, extensions=args.ext,
-                               mode=mode, workers=args.workers,
+                               mode=mode, workers=args.workers, dask=args.dask,
                                progress=False if args.quiet else None)
     except OSError as exc:
         log.error("%s", exc)

@@ -270,3 +270,27 @@ def test_npz_format_holds_labels_and_graph(tmp_path):
     if image is not None:
         expected = superpixel_graph(image, arrays["labels"])
         np.testing.assert_array_equal(expected["edge_index"], arrays["edge_index"])
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path):
+    pytest.importorskip("distributed")
+    src = _fault_folder(tmp_path)
+    outs = {}
+    for name, extra in (("local", []), ("dask", ["--dask", "local:2"])):
+        out = tmp_path / name
+        code = main(["segment", str(src), "-o", str(out), "--n", "30", "--recursive",
+                     "--quiet"] + extra)
+        assert code == 1                                  # the bad files
+        outs[name] = out
+    files = sorted(p.relative_to(outs["local"]) for p in outs["local"].rglob("*.png"))
+    assert files == sorted(p.relative_to(outs["dask"]) for p in outs["dask"].rglob("*.png"))
+    for rel in files:
+        assert (outs["local"] / rel).read_bytes() == (outs["dask"] / rel).read_bytes()
+    status = {name: sorted((Path(e["input"]).name, e["status"]) for e in _manifest(o))
+              for name, o in outs.items()}
+    assert status["local"] == status["dask"]
+    again = main(["segment", str(src), "-o", str(outs["dask"]), "--n", "30",
+                  "--recursive", "--quiet", "--resume", "--dask", "local:2"])
+    assert again == 1                                     # failures are retried
+    assert sum(e["status"] == "skipped" for e in _manifest(outs["dask"])) == 4
