@@ -250,12 +250,7 @@ def _run(todo, method, params, format, overlay, workers):
         futures = {pool.submit(_segment_one, path, outputs, method, params, format):
                    (path, outputs) for path, outputs in todo}
         for future in concurrent.futures.as_completed(futures):
-            try:
-                report = future.result()
-            except Exception as err:   # a worker died: that image failed
-                report = {"status": "failed", "error": f"worker failed: {err}",
-                          "segments": None, "seconds": None}
-            yield futures[future], report
+            yield futures[future], _report(future)
 
 
 def _run_on_dask(todo, method, params, format, overlay, address):
@@ -280,15 +275,19 @@ def _run_on_dask(todo, method, params, format, overlay, address):
                                      format, pure=False): (path, outputs)
                        for path, outputs in todo}
             for future in as_completed(futures):
-                try:
-                    report = future.result()
-                except Exception as err:   # a worker died: that image failed
-                    report = {"status": "failed", "error": f"worker failed: {err}",
-                              "segments": None, "seconds": None}
-                yield futures[future], report
+                yield futures[future], _report(future)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _report(future):
+    """The report of a finished job, or a failure if its worker died."""
+    try:
+        return future.result()
+    except Exception as err:
+        return {"status": "failed", "error": f"worker failed: {err}",
+                "segments": None, "seconds": None}
 
 
 def _init_worker(threads):
