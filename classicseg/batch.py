@@ -192,7 +192,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     with tqdm(total=len(todo), unit="image", disable=not show) as bar:
         run = _run if dask is None else _run_on_dask
         for (path, outputs), report in run(todo, segmenter.name, params, format,
-                                           overlay, workers if dask is None else dask):
+                                           workers if dask is None else dask):
             bar.update()
             if report["status"] == "ok":
                 result.done.append((path, outputs))
@@ -233,7 +233,7 @@ def _setting(method, params, format, overlay):
             "overlay": overlay, "classicseg": __version__}
 
 
-def _run(todo, method, params, format, overlay, workers):
+def _run(todo, method, params, format, workers):
     """Yield ``(job, report)`` as images finish, here or in a process pool."""
     if workers == 1 or len(todo) <= 1:
         for job in todo:
@@ -253,7 +253,7 @@ def _run(todo, method, params, format, overlay, workers):
             yield futures[future], _report(future)
 
 
-def _run_on_dask(todo, method, params, format, overlay, address):
+def _run_on_dask(todo, method, params, format, address):
     """:func:`_run` on a Dask distributed cluster."""
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -306,7 +306,7 @@ def _remove_stale_temporaries(out):
 
 
 def _manifest_entries(out):
-    """{input path: setting of its last successful entry}."""
+    """{input path: setting of its last "ok" entry: what made its outputs}."""
     entries = {}
     manifest = out / MANIFEST
     if not manifest.is_file():
@@ -316,7 +316,7 @@ def _manifest_entries(out):
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue                 # a line cut by a kill: ignore it
-        if entry.get("status") in ("ok", "skipped"):
+        if entry.get("status") == "ok":
             entries[entry["input"]] = {k: entry.get(k) for k in
                                        ("method", "params", "format", "overlay",
                                         "classicseg")}

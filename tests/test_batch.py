@@ -183,6 +183,8 @@ def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
     assert main(argv) == 0
     stamp = {p: p.stat().st_mtime_ns for p in out.glob("*.png")}
     assert main(argv) == 0 and "0 ok / 3 skipped" in caplog.text
+    other = ["segment", str(DATA), "-o", str(out), "--n", "41", "--quiet"]
+    assert main(other) == 0        # kept, and not taken as made with n=41 below
     assert main(argv + ["--resume"]) == 0
     assert {p: p.stat().st_mtime_ns for p in out.glob("*.png")} == stamp
     assert main(["segment", str(DATA), "-o", str(out), "--n", "41", "--quiet",
@@ -191,7 +193,7 @@ def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
     assert main(argv + ["--overwrite"]) == 0
     assert "3 ok / 0 skipped" in caplog.text
     statuses = [e["status"] for e in _manifest(out)]
-    assert statuses == ["ok"] * 3 + ["skipped"] * 6 + ["ok"] * 6
+    assert statuses == ["ok"] * 3 + ["skipped"] * 9 + ["ok"] * 6
 
 
 def test_two_workers_write_the_same_bytes_as_one(tmp_path):
