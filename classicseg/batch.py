@@ -178,7 +178,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
                  out, format, overlay, result, setting)
     todo = []
     for path, outputs in jobs:
-        if mode != "overwrite" and all(o.exists() for o in outputs):
+        if mode != "overwrite" and all(map(_made, outputs)):
             if mode == "resume" and previous.get(str(path)) != setting:
                 todo.append((path, outputs))          # made otherwise: redo
                 continue
@@ -194,6 +194,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         for (path, outputs), report in run(todo, segmenter.name, params, format,
                                            workers if dask is None else dask):
             bar.update()
+            outputs = report.get("outputs", outputs)
             if report["status"] == "ok":
                 result.done.append((path, outputs))
             else:
@@ -217,6 +218,12 @@ def _jobs(planned, out, format, overlay, result, setting):
         bases[base] = path
         jobs.append((path, _output_paths(out / base, format, overlay)))
     return jobs
+
+
+def _made(path):
+    """Whether an output exists; a ``format="auto"`` label map may be .npy instead."""
+    return path.exists() or (path.name.endswith("_labels.png")
+                             and path.with_suffix(".npy").exists())
 
 
 def _output_paths(base, format, overlay):
@@ -374,7 +381,7 @@ def _segment_one(path, outputs, method, params, format):
             image), **params)   # params resolved once, in segment_files
         for target in outputs:
             target.parent.mkdir(parents=True, exist_ok=True)
-        _write_labels(outputs[0], labels, image, format)
+        outputs = (_write_labels(outputs[0], labels, image, format),) + outputs[1:]
         if len(outputs) > 1:
             rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
             write_image(outputs[1], mark_boundaries(rgb, labels))
@@ -383,13 +390,13 @@ def _segment_one(path, outputs, method, params, format):
         return {"status": "failed", "error": str(err) or type(err).__name__,
                 "segments": None, "seconds": time.perf_counter() - start}
     return {"status": "ok", "error": None, "segments": int(labels.max()),
-            "seconds": time.perf_counter() - start}
+            "seconds": time.perf_counter() - start, "outputs": outputs}
 
 
 def _write_labels(path, labels, image, format):
+    """Write the label map (and the graph for npz); the path written."""
     if format != "npz":
-        write_labels(path, labels, format=format)
-        return
+        return write_labels(path, labels, format=format)
     import io
 
     import numpy as np
@@ -398,4 +405,4 @@ def _write_labels(path, labels, image, format):
     buffer = io.BytesIO()
     np.savez_compressed(buffer, labels=labels, **superpixel_graph(
         image, labels, channel_axis=segmenters.default_channel_axis(image)))
-    _atomic_write(path, lambda f: f.write(buffer.getvalue()))
+    return _atomic_write(path, lambda f: f.write(buffer.getvalue()))

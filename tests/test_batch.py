@@ -296,3 +296,27 @@ def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path):
                   "--recursive", "--quiet", "--resume", "--dask", "local:2"])
     assert again == 1                                     # failures are retried
     assert sum(e["status"] == "skipped" for e in _manifest(outs["dask"])) == 4
+
+
+def test_auto_format_falls_back_to_npy_and_resume_sees_it(tmp_path):
+    from classicseg import segmenters
+
+    @segmenters.register("every_pixel")
+    def every_pixel(image, *, channel_axis):
+        H, W = image.shape[:2]
+        return np.arange(1, H * W + 1, dtype=np.int32).reshape(H, W)
+
+    try:
+        src = tmp_path / "in"
+        src.mkdir()
+        cv2.imwrite(str(src / "big.png"), np.zeros((300, 300), np.uint8))  # 90000 px
+        out = tmp_path / "out"
+        argv = ["segment", str(src), "-o", str(out), "--method", "every_pixel",
+                "--quiet", "--no-overlay"]
+        assert main(argv) == 0
+        assert np.load(out / "big_labels.npy").max() == 90000
+        assert _manifest(out)[0]["outputs"] == [str(out / "big_labels.npy")]
+        assert main(argv + ["--resume"]) == 0
+        assert _manifest(out)[-1]["status"] == "skipped"
+    finally:
+        segmenters.unregister("every_pixel")
