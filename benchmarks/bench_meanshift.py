@@ -7,7 +7,7 @@ At h_s = 7, h_r = 6.5 (min_size 20) on the BSDS500 val images (481x321), in this
 one process, each contender on each image in turn after a warm-up call:
 
 * classicseg, full segmentation (filter, clustering, merging), with the trajectory
-  speed-up (default) and exact;
+  speed-up (default), exact, and with the coarse-to-fine start;
 * ``cv2.pyrMeanShiftFiltering(bgr, 7, 6.5, maxLevel=0)``: a filter only (box window,
   8-bit colour; its connected components are counted to show it is no segmentation);
 * EDISON through ``pymeanshift`` when installed (../shared/peers/install-pymeanshift.sh):
@@ -42,6 +42,8 @@ def contenders():
         "classicseg": lambda rgb: classicseg.mean_shift(rgb, HS, HR, MIN_SIZE),
         "classicseg exact": lambda rgb: classicseg.mean_shift(rgb, HS, HR, MIN_SIZE,
                                                               speedup="none"),
+        "classicseg coarse-to-fine": lambda rgb: classicseg.mean_shift(
+            rgb, HS, HR, MIN_SIZE, speedup="coarse"),
         "cv2 filter": lambda rgb: cv2.pyrMeanShiftFiltering(
             np.ascontiguousarray(rgb[..., ::-1]), HS, HR, maxLevel=0),
     }
@@ -109,7 +111,8 @@ def big_image(root):
     img = load_bsds500(root, "val", "103070")[0]
     big = cv2.resize(img, (3072, 2048), interpolation=cv2.INTER_CUBIC)
     out = {}
-    for name in ("classicseg", "classicseg exact", "cv2 filter"):
+    for name in ("classicseg", "classicseg exact", "classicseg coarse-to-fine",
+                 "cv2 filter"):
         fn = contenders()[name]
         seconds = []
         mem = peak_memory_mb(lambda: seconds.append(timed(fn, big)[0]))

@@ -305,8 +305,9 @@ def _watershed(image, *, channel_axis, **params):
     Param("min_size", int, 20, "merge regions smaller than this many pixels", low=0),
     Param("kernel", str, "uniform", "weight profile of each mean",
           choices=("uniform", "epanechnikov", "gaussian")),
-    Param("speedup", str, "trajectory", "trajectory: EDISON's speed-up; none: exact",
-          choices=("trajectory", "none")),
+    Param("speedup", str, "trajectory", "trajectory: EDISON's speed-up; coarse: a "
+          "coarse-to-fine start, then trajectory; none: exact",
+          choices=("trajectory", "coarse", "none")),
     summary="mean-shift segmentation in the joint spatial/range domain (Comaniciu & "
             "Meer 2002)")
 def _mean_shift(image, *, channel_axis, **params):

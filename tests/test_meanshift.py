@@ -48,9 +48,20 @@ def test_trajectory_speedup_gives_nearly_the_exact_filter(chelsea):
     assert (np.abs(fast - exact).max(-1) < 6.5 / 2).mean() > 0.95
 
 
+def test_coarse_to_fine_start_gives_nearly_the_exact_filter(chelsea, rng):
+    img = chelsea[:120, :160]
+    _, coarse = mean_shift(img, speedup="coarse", return_filtered=True)
+    _, exact = mean_shift(img, speedup="none", return_filtered=True)
+    assert (np.abs(coarse - exact).max(-1) < 6.5 / 2).mean() > 0.9
+    odd = img[:61, :83]             # an odd last row and column start on their own
+    mask = np.ones(odd.shape[:2], bool)
+    mask[10:14, 20:23] = False      # blocks touching the hole start on their own too
+    assert_label_contract(mean_shift(odd, speedup="coarse", mask=mask), mask=mask)
+
+
 # ------------------------------------------------------------------ segmentation
 
-@pytest.mark.parametrize("speedup", ["trajectory", "none"])
+@pytest.mark.parametrize("speedup", ["trajectory", "none", "coarse"])
 @pytest.mark.parametrize("kernel", ["uniform", "epanechnikov", "gaussian"])
 def test_noisy_pieces_segment_into_the_pieces(rng, speedup, kernel):
     img, truth = _pieces(rng)
@@ -81,14 +92,15 @@ def test_mask_island_below_min_size_is_kept_alone(rng):
 
 
 def test_labels_follow_the_contract_on_a_photo(chelsea):
-    for speedup in ("trajectory", "none"):
+    for speedup in ("trajectory", "none", "coarse"):
         assert_label_contract(mean_shift(chelsea, speedup=speedup),
                               shape=chelsea.shape[:2])
 
 
 def test_identical_for_one_and_two_threads(chelsea, one_thread):
     img = chelsea[:160]
-    for kwargs in (dict(), dict(speedup="none", kernel="gaussian")):
+    for kwargs in (dict(), dict(speedup="none", kernel="gaussian"),
+                   dict(speedup="coarse")):
         two = call_with_threads(2, "classicseg:mean_shift", img, **kwargs)
         assert np.array_equal(mean_shift(img, **kwargs), two), kwargs
 
