@@ -204,7 +204,11 @@ class ShallowSegmenter:
             from .segmenters import segment
             name, params = self.superpixels
             regions = segment(image, name, **params)
-        return relabel_sequential(np.asarray(regions))
+        regions = np.asarray(regions)
+        if regions.shape != image.shape[:2] or regions.min() < 1:
+            raise ValueError("superpixels must label every pixel of the image 1..K, "
+                             f"got shape {regions.shape}, smallest {regions.min()}")
+        return relabel_sequential(regions)
 
     def _region_proba(self, image):
         self._check_fitted()

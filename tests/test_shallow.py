@@ -153,6 +153,8 @@ def test_bad_input(tmp_path):
         ShallowSegmenter(superpixels=("slic", {"segments": 5}))
     with pytest.raises(ValueError, match="smoothing takes"):
         ShallowSegmenter(smoothing={"beta": 1})
+    with pytest.raises(ValueError, match="every pixel"):
+        ShallowSegmenter(superpixels=lambda im: tiles(im) * 0).fit([image], [truth])
     with pytest.raises(ValueError, match="class_weight"):
         ShallowSegmenter(class_weight=-1)
 
