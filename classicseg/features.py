@@ -126,12 +126,12 @@ def _as_rgb(image, channel_axis):
 class _Pixels:
     """An image and its regions, flattened, with per-region sums by bincount."""
 
-    def __init__(self, rgb, labels, k):
+    def __init__(self, rgb, labels, k, lab=None):
         from .color import rgb2lab
         self.shape = labels.shape
         self.k = k
         self.rgb = rgb
-        self.lab = rgb2lab(rgb).reshape(-1, 3)
+        self.lab = rgb2lab(rgb).reshape(-1, 3) if lab is None else lab
         flat = labels.ravel().astype(np.int64)
         self.inside = flat > 0
         self.index = np.where(self.inside, flat - 1, k)   # k = nobody (dropped)
@@ -269,7 +269,7 @@ def _coarse_color(px, scale):
     from .slic import slic
     n_coarse = max(px.k // scale, 1)
     coarse = slic(px.rgb, n=n_coarse)
-    coarse_px = _Pixels(px.rgb, coarse, int(coarse.max()))
+    coarse_px = _Pixels(px.rgb, coarse, int(coarse.max()), lab=px.lab)
     coarse_color = _color(coarse_px, {}, scale)
     # the majority coarse region of each region, by one bincount of pairs
     pair = px.index * (coarse_px.k + 1) + coarse.ravel()

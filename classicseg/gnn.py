@@ -59,10 +59,12 @@ def superpixel_graph(image, labels, *, channel_axis=-1):
     box = np.stack([left, top, right + 1, bottom + 1], 1).astype(np.float64)
     box[px.count == 0] = 0
     x = np.concatenate(stats + [np.stack([cx, cy, px.count], 1), box], 1)
-    graph = region_adjacency_graph(np.maximum(labels, 0), rgb)
+    graph = region_adjacency_graph(np.maximum(labels, 0))
     pairs = graph.edges.astype(np.int64)
     both = np.concatenate([pairs, pairs[:, ::-1]])
-    attr = np.stack([graph.color_distance(), graph.boundary_length], 1)
+    mean_lab = x[:, :3]                    # the Lab already converted, not again
+    distance = np.linalg.norm(mean_lab[pairs[:, 0]] - mean_lab[pairs[:, 1]], axis=1)
+    attr = np.stack([distance, graph.boundary_length], 1)
     attr = np.concatenate([attr, attr])
     order = np.lexsort((both[:, 1], both[:, 0]))
     return {"x": x.astype(np.float32), "pos": np.stack([cx, cy], 1).astype(np.float32),

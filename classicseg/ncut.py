@@ -596,14 +596,15 @@ def ncut_superpixels(image, labels, n_segments=None, *, threshold=None,
     return result, graph, affinity, ncut_value(affinity, groups)
 
 
-_PIXEL_GRAPH = dict(radius=5.0, sigma_color=30.0, sigma_space=4.0, contour=True,
-                    sigma_contour=0.03)
+_PIXEL_GRAPH = ("radius", "sigma_color", "sigma_space", "contour", "sigma_contour")
 
 
 def _pixel_region_affinity(image, regions, n_regions, pixel_graph, channel_axis):
     """:func:`region_affinity` of ``regions`` (1..n, 0 = none) with ``pixel_graph``'s
     settings over :func:`ncut`'s defaults."""
-    options = dict(_PIXEL_GRAPH)
+    import inspect
+    defaults = inspect.signature(ncut).parameters
+    options = {name: defaults[name].default for name in _PIXEL_GRAPH}
     unknown = set(pixel_graph or {}) - set(options)
     if unknown:
         raise ValueError(f"pixel_graph takes {sorted(options)}, got unknown "
