@@ -160,8 +160,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     OSError
         ``output_dir`` cannot be created or written (e.g. it is a file).
     """
-    from .segmenters import get
-    segmenter = get(method)
+    segmenter = segmenters.get(method)
     params = segmenter.resolve(params or {})
     if format not in ("auto", "png", "npy", "npz"):
         raise ValueError(f"format must be auto, png, npy or npz, got {format!r}")

@@ -167,8 +167,6 @@ def _cmd_segment(args):
     try:
         _apply_config(args)
         segmenter, params = _method_and_params(args)
-        if args.workers < 1:
-            raise ValueError(f"--workers must be >= 1, got {args.workers}")
     except (ValueError, TypeError) as exc:
         log.error("%s", exc)
         return 2
@@ -180,7 +178,7 @@ def _cmd_segment(args):
                                recursive=args.recursive, extensions=args.ext,
                                mode=mode, workers=args.workers, dask=args.dask,
                                progress=False if args.quiet else None)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:   # e.g. --workers 0
         log.error("%s", exc)
         return 2
     return result.exit_code

@@ -79,7 +79,8 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
         ``"coarse"``: a coarse-to-fine start, then ``"trajectory"``: the image's
         2x2 block means are filtered first (``h_s / 2``), and each pixel starts
         from the mode of its block (scaled back) instead of from its own point, so
-        its trajectory is a few refining steps.
+        its trajectory is a few refining steps (images under 4 pixels a side or
+        ``h_s < 2``: as ``"trajectory"``).
     max_num_iter : int
         Most iterations per trajectory.
     tol : float

@@ -87,6 +87,8 @@ def test_bad_method_parameters_are_named_as_given(tmp_path, caplog):
     assert "compactness must be >= 0.0, got -3.0" in caplog.text
     assert main(argv + ["--h", "0.1"]) == 2      # slic has no --h
     assert "--h does not apply to --method slic" in caplog.text
+    assert main(argv + ["--workers", "0"]) == 2
+    assert "workers must be an int >= 1, got 0" in caplog.text
     assert not any(tmp_path.iterdir())   # nothing written, not even a manifest
 
 
