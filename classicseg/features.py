@@ -36,7 +36,6 @@ _SCALES = (1.0, 2.0, 4.0)
 _FILTERS = ("grad", "log", "dxx", "dyy")
 _LBP_CODES = 10          # uniform patterns of P=8: 0..8 plus "non-uniform"
 _ORIENTATION_BINS = 9
-_CONTEXT_OF = ("color_mean", "texture_filters")   # what the neighbours contribute
 
 
 def _group_names():
