@@ -246,17 +246,17 @@ def _run(todo, method, params, format, workers):
             yield job, _segment_one(job[0], job[1], method, params, format)
         return
     threads = max((os.cpu_count() or 1) // workers, 1)
-    # forkserver: workers fork from a clean server that imported classicseg once
-    # (cheaper than spawn), never from this process's OpenMP threads (unsafe)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
+    context = multiprocessing.get_context(_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
     with concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker,
             initargs=(threads,)) as pool:
-        futures = {pool.submit(_segment_one, path, outputs, method, params, format):
-                   (path, outputs) for path, outputs in todo}
+        size = _chunk_size(len(todo), workers)
+        futures = {pool.submit(_segment_chunk, chunk, method, params, format): chunk
+                   for chunk in (todo[i:i + size] for i in range(0, len(todo), size))}
         for future in concurrent.futures.as_completed(futures):
-            yield futures[future], _report(future)
+            yield from zip(futures[future], _reports(future, len(futures[future])))
 
 
 def _run_on_dask(todo, method, params, format, address):
@@ -287,13 +287,51 @@ def _run_on_dask(todo, method, params, format, address):
             cluster.close()
 
 
+def _chunk_size(n_jobs, workers):
+    """Images per pool task: a few, so that inter-process traffic (a millisecond
+    of the parent's CPU per task, taken from the workers) stays small, but at least
+    eight tasks per worker, so that the workers finish together."""
+    return max(1, min(_MAX_CHUNK, n_jobs // (8 * workers)))
+
+
+_MAX_CHUNK = 4
+
+
+def _segment_chunk(jobs, method, params, format):
+    return [_segment_one(path, outputs, method, params, format)
+            for path, outputs in jobs]
+
+
+def _reports(future, n):
+    """The reports of a finished pool task, or failures if its worker died."""
+    try:
+        return future.result()
+    except Exception as err:
+        return [_worker_failure(err)] * n
+
+
 def _report(future):
     """The report of a finished job, or a failure if its worker died."""
     try:
         return future.result()
     except Exception as err:
-        return {"status": "failed", "error": f"worker failed: {err}",
-                "segments": None, "seconds": None}
+        return _worker_failure(err)
+
+
+def _worker_failure(err):
+    return {"status": "failed", "error": f"worker failed: {err}", "segments": None,
+            "seconds": None}
+
+
+def _start_method():
+    """fork while this process has not started Numba's OpenMP threads: the workers
+    start at once with every module already imported.  Forking a process that
+    runs OpenMP threads is unsafe, so then forkserver: a clean server that
+    imports classicseg once (still cheaper than spawn)."""
+    from numba.np.ufunc import parallel
+    if parallel._is_initialized or "fork" not in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "fork"
 
 
 def _init_worker(threads):

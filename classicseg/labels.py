@@ -172,11 +172,19 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
     n_runs = x0.shape[0]
     run_d = np.full(n_runs, np.inf)
     run_t = np.full(n_runs, -1, np.int64)
+    # per neighbour row (above, below, previous and next slice), the first run
+    # ending after the current run's start: it only moves forward along a row
+    cursor = np.empty(4, np.int64)
     for r in range(Z * Y):
+        y = r % Y
+        rows = (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1, r - Y,
+                r + Y if r + Y < Z * Y else -1)
+        for side in range(4):
+            cursor[side] = row_start[rows[side]] if rows[side] >= 0 else 0
         for i in range(row_start[r], row_start[r + 1]):
             if small[comp[i]]:
                 run_d[i], run_t[i] = _best_neighbour(row_start, x0, x1, comp, small,
-                                                     means, Z, Y, r, i)
+                                                     means, rows, cursor, r, i)
     for i in range(n_runs):
         c = comp[i]
         if run_t[i] >= 0 and run_d[i] < best_d[c]:
@@ -185,11 +193,12 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
 
 
 @jit(inline=True)
-def _best_neighbour(row_start, x0, x1, comp, small, means, Z, Y, r, i):
-    """(distance, component) of the best component touching run i of row r."""
+def _best_neighbour(row_start, x0, x1, comp, small, means, rows, cursor, r, i):
+    """(distance, component) of the best component touching run i of row r;
+    ``rows`` are the neighbour rows (-1: none), ``cursor`` their runs at or
+    before the first one touching run i (advanced here)."""
     C = means.shape[1]
     c = comp[i]
-    y = r % Y
     best, best_t = np.inf, -1
     for side in range(6):
         if side == 0:
@@ -198,11 +207,13 @@ def _best_neighbour(row_start, x0, x1, comp, small, means, Z, Y, r, i):
             lo, hi = ((i + 1, i + 2) if i + 1 < row_start[r + 1]
                       and x0[i + 1] == x1[i] else (0, 0))
         else:
-            a = (r - 1 if y > 0 else -1, r + 1 if y < Y - 1 else -1, r - Y,
-                 r + Y if r + Y < Z * Y else -1)[side - 2]
+            a = rows[side - 2]
             if a < 0:
                 continue
-            lo = _first_run_ending_after(row_start, x1, a, x0[i])
+            lo = cursor[side - 2]
+            while lo < row_start[a + 1] and x1[lo] <= x0[i]:
+                lo += 1
+            cursor[side - 2] = lo
             hi = lo
             while hi < row_start[a + 1] and x0[hi] < x1[i]:
                 hi += 1

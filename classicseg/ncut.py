@@ -50,7 +50,6 @@ __all__ = ["NcutResult", "ncut", "ncut_superpixels", "ncut_value", "pixel_affini
 
 sparse = lazy_module("scipy.sparse")
 linalg = lazy_module("scipy.linalg")
-splinalg = lazy_module("scipy.sparse.linalg")
 
 _DENSE_MAX = 500
 _ARPACK_MAX = 20000
@@ -778,6 +777,8 @@ def _smallest(W, degree, k, rng):
         L = np.eye(n) - S.toarray()
         values, vectors = linalg.eigh((L + L.T) / 2, subset_by_index=[0, k - 1])
     else:
+        # imported here: a lazy_module of a submodule would import scipy.sparse
+        from scipy.sparse import linalg as splinalg
         L = (sparse.identity(n) - S).tocsc()
         try:   # a few pairs alone stall on clustered near-zero eigenvalues
             values, vectors = splinalg.eigsh(L, max(k, min(_ARPACK_MIN_K, n - 2)),

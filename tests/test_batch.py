@@ -213,6 +213,50 @@ def test_two_workers_write_the_same_bytes_as_one(tmp_path):
     assert len(_manifest(outs[1])) == len(_manifest(outs[0])) == 8
 
 
+def test_forked_chunked_pool_writes_the_same_bytes_as_one_worker(tmp_path):
+    # a fresh process has no Numba threads yet: its pool forks, and 40 images go
+    # to the workers two per task
+    src = tmp_path / "in"
+    src.mkdir()
+    rocket = cv2.imread(str(DATA / "rocket.jpg"))[:90, :120]
+    for i in range(40):
+        cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 5 * i, axis=1))
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        subprocess.run([sys.executable, "-m", "classicseg.cli", "segment", str(src),
+                        "-o", str(out), "--n", "40", "--quiet", "--no-overlay",
+                        "--workers", workers], check=True, timeout=300)
+        outs.append(out)
+    names = sorted(p.name for p in outs[0].glob("*.png"))
+    assert len(names) == 40
+    for name in names:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert sorted(e["status"] for e in _manifest(outs[1])) == ["ok"] * 40
+
+
+def test_pool_start_method_is_fork_only_before_numba_threads_start():
+    code = ("import numpy as np\nfrom classicseg import batch, slic\n"
+            "print(batch._start_method())\n"
+            "slic(np.zeros((40, 40, 3), np.uint8), n=4)\n"
+            "print(batch._start_method())")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300)
+    assert run.stdout.split() == ["fork", "forkserver"]
+
+
+def test_a_dead_worker_fails_every_image_of_its_task():
+    import concurrent.futures
+
+    from classicseg.batch import _chunk_size, _reports
+    future = concurrent.futures.Future()
+    future.set_exception(RuntimeError("terminated abruptly"))
+    reports = _reports(future, 3)
+    assert [r["status"] for r in reports] == ["failed"] * 3
+    assert all("worker failed: terminated abruptly" == r["error"] for r in reports)
+    assert _chunk_size(300, 2) == 4 and _chunk_size(40, 2) == 2 and _chunk_size(5, 2) == 1
+
+
 def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
     import signal
     import time
