@@ -167,13 +167,14 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
     """For each small component, the touching component (4/6-adjacency) of closest
     mean feature, in ``target``; a small one only when no large one touches it,
     or small fragments would pair up among themselves.  With no features (C = 0),
-    the first one found.  Each run of a small component finds its best neighbour;
+    the first one found.  Each run of a small component finds its best neighbour
+    (left, right, then the rows above, below, in the previous and next slice);
     the runs are then reduced in raster order."""
     n_runs = x0.shape[0]
     run_d = np.full(n_runs, np.inf)
     run_t = np.full(n_runs, -1, np.int64)
-    # per neighbour row (above, below, previous and next slice), the first run
-    # ending after the current run's start: it only moves forward along a row
+    # per neighbour row, the first run ending after the current run's start: it
+    # only moves forward along a row (no binary search)
     cursor = np.empty(4, np.int64)
     for r in range(Z * Y):
         y = r % Y
@@ -182,9 +183,29 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
         for side in range(4):
             cursor[side] = row_start[rows[side]] if rows[side] >= 0 else 0
         for i in range(row_start[r], row_start[r + 1]):
-            if small[comp[i]]:
-                run_d[i], run_t[i] = _best_neighbour(row_start, x0, x1, comp, small,
-                                                     means, rows, cursor, r, i)
+            c = comp[i]
+            if not small[c]:
+                continue
+            best, best_t = np.inf, -1
+            if i > row_start[r] and x1[i - 1] == x0[i]:
+                best, best_t = _closer(i - 1, i, comp, small, means, c, best, best_t)
+            if i + 1 < row_start[r + 1] and x0[i + 1] == x1[i]:
+                best, best_t = _closer(i + 1, i + 2, comp, small, means, c, best,
+                                       best_t)
+            for side in range(4):
+                a = rows[side]
+                if a < 0:
+                    continue
+                end = row_start[a + 1]
+                lo = cursor[side]
+                while lo < end and x1[lo] <= x0[i]:
+                    lo += 1
+                cursor[side] = lo
+                hi = lo
+                while hi < end and x0[hi] < x1[i]:
+                    hi += 1
+                best, best_t = _closer(lo, hi, comp, small, means, c, best, best_t)
+            run_d[i], run_t[i] = best, best_t
     for i in range(n_runs):
         c = comp[i]
         if run_t[i] >= 0 and run_d[i] < best_d[c]:
@@ -193,40 +214,19 @@ def _touching_runs(row_start, x0, x1, comp, small, means, best_d, target, Z, Y):
 
 
 @jit(inline=True)
-def _best_neighbour(row_start, x0, x1, comp, small, means, rows, cursor, r, i):
-    """(distance, component) of the best component touching run i of row r;
-    ``rows`` are the neighbour rows (-1: none), ``cursor`` their runs at or
-    before the first one touching run i (advanced here)."""
-    C = means.shape[1]
-    c = comp[i]
-    best, best_t = np.inf, -1
-    for side in range(6):
-        if side == 0:
-            lo, hi = (i - 1, i) if i > row_start[r] and x1[i - 1] == x0[i] else (0, 0)
-        elif side == 1:
-            lo, hi = ((i + 1, i + 2) if i + 1 < row_start[r + 1]
-                      and x0[i + 1] == x1[i] else (0, 0))
-        else:
-            a = rows[side - 2]
-            if a < 0:
-                continue
-            lo = cursor[side - 2]
-            while lo < row_start[a + 1] and x1[lo] <= x0[i]:
-                lo += 1
-            cursor[side - 2] = lo
-            hi = lo
-            while hi < row_start[a + 1] and x0[hi] < x1[i]:
-                hi += 1
-        for j in range(lo, hi):
-            d = comp[j]
-            if d == c:
-                continue
-            dist = 1e300 if small[d] else 0.0
-            for ch in range(C):
-                diff = means[c, ch] - means[d, ch]
-                dist += diff * diff
-            if dist < best:
-                best, best_t = dist, d
+def _closer(lo, hi, comp, small, means, c, best, best_t):
+    """(distance, component): the best of (best, best_t) and the components of
+    runs lo..hi-1 other than c; small ones count only when no large one does."""
+    for j in range(lo, hi):
+        d = comp[j]
+        if d == c:
+            continue
+        dist = 1e300 if small[d] else 0.0
+        for ch in range(means.shape[1]):
+            diff = means[c, ch] - means[d, ch]
+            dist += diff * diff
+        if dist < best:
+            best, best_t = dist, d
     return best, best_t
 
 
