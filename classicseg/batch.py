@@ -337,6 +337,28 @@ def _start_method():
 def _init_worker(threads):
     import numba
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    _keep_freed_memory()
+
+
+def _keep_freed_memory():
+    """Let this process's allocator keep freed blocks below 4 MB for reuse.
+
+    glibc hands blocks above 128 KB back to the kernel when they are freed, so the
+    arrays of every image fault in fresh zeroed pages: 1.5 ms of the 19 ms a
+    worker spends on a BSDS image.  Larger blocks (big images) are still returned
+    at once, and free memory at the heap's top beyond 64 MB is trimmed.  Only for
+    processes the batch tool owns (its workers, the ``classicseg`` command), and a
+    no-op where the C library is not glibc."""
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 4 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 64 << 20)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3   # glibc's malloc.h
 
 
 def _remove_stale_temporaries(out):

@@ -162,7 +162,7 @@ def _apply_config(args):
 
 
 def _cmd_segment(args):
-    from .batch import segment_files
+    from .batch import _keep_freed_memory, segment_files
 
     try:
         _apply_config(args)
@@ -171,6 +171,7 @@ def _cmd_segment(args):
         log.error("%s", exc)
         return 2
     _announce_compilation()
+    _keep_freed_memory()   # this process is ours
     mode = "resume" if args.resume else "overwrite" if args.overwrite else None
     try:
         result = segment_files(args.inputs, args.output, segmenter.name, params,
