@@ -3,10 +3,11 @@
 Three steps, as in the paper and its reference implementation (EDISON):
 
 1. **Filtering.**  Every pixel is a point ``(y, x, r)`` of the joint spatial/range
-   domain.  From it, mean-shift iterations move a point to the weighted mean of the
-   pixels inside the window ``|(y, x) - p_s| <= h_s`` and ``|r - p_r| <= h_r`` until the
-   shift is shorter than ``tol`` (in bandwidths); the pixel takes the convergence
-   point (its mode).
+   domain (``r`` optionally smoothed first by a Gaussian of ``sigma`` pixels).  From
+   it, mean-shift iterations move a point to the weighted mean of the pixels inside
+   the window ``|(y, x) - p_s| <= h_s`` and ``|r - p_r| <= h_r`` until the shift is
+   shorter than ``tol`` (in bandwidths); the pixel takes the convergence point (its
+   mode).
 2. **Clustering.**  4-adjacent pixels whose modes agree (within ``h_s`` in space
    and ``tol`` bandwidths in range: one mode up to convergence) are joined
    (union-find); adjacent regions whose mean modes are within ``h_r / 2`` then
@@ -28,7 +29,7 @@ from ._kernels.adjacency import region_adjacency
 from ._lazy import lazy_module
 from ._kernels.unionfind import number_sets, union
 from ._numba import jit, prange
-from ._validate import check_choice, check_mask, check_positive
+from ._validate import check_choice, check_mask, check_positive, check_sigma
 from .color import range_planes
 
 __all__ = ["mean_shift"]
@@ -42,8 +43,8 @@ _MAX_BANDWIDTHS = 1e18   # range values beyond this overflow squared float32
 
 
 def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
-               kernel="uniform", speedup="trajectory", max_num_iter=100, tol=0.1,
-               mask=None, return_filtered=False, channel_axis=-1):
+               sigma=0.0, kernel="uniform", speedup="trajectory", max_num_iter=100,
+               tol=0.1, mask=None, return_filtered=False, channel_axis=-1):
     """Segment an image by mean-shift filtering, clustering of the modes and
     merging of small regions.
 
@@ -62,6 +63,12 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
         Regions smaller than this (in pixels) are merged into the adjacent region of
         closest mode; 0 or 1 keeps every region.  A region with no neighbour (alone
         in its part of ``mask``) is kept whatever its size.
+    sigma : float
+        Standard deviation in pixels of a Gaussian smoothing of the range values
+        (CIELAB for RGB) before filtering; 0 for none (the paper's and EDISON's
+        default).  About 1 removes JPEG noise and fine texture that would otherwise
+        pull the modes apart (BSDS500 val, sigma 1.25: PRI 0.785 -> 0.793, see the
+        README).  Pixels outside ``mask`` take part in the smoothing.
     kernel : {"uniform", "epanechnikov", "gaussian"}
         Profile of the weights of each mean, a function of the normalised squared
         distances ``u = |d_s / h_s|^2`` and ``v = |d_r / h_r|^2`` (0 outside the
@@ -118,6 +125,10 @@ def mean_shift(image, spatial_radius=7, range_radius=6.5, min_size=20, *,
     """
     planes = range_planes(image, channel_axis)
     shape = planes.shape[1:]
+    sigmas = check_sigma(sigma, shape)
+    if max(sigmas) > 0:
+        from scipy.ndimage import gaussian_filter   # rarely used: keep import light
+        planes = gaussian_filter(planes, (0,) + sigmas)
     hs = check_positive(spatial_radius, "spatial_radius")
     if hs < 1:
         raise ValueError(f"spatial_radius must be >= 1 pixel, got {spatial_radius!r}")

@@ -303,6 +303,8 @@ def _watershed(image, *, channel_axis, **params):
     Param("range_radius", float, 6.5, "range bandwidth h_r (CIELAB units for RGB)",
           low=0.0),
     Param("min_size", int, 20, "merge regions smaller than this many pixels", low=0),
+    Param("sigma", float, 0.0, "Gaussian pre-smoothing in pixels (0: none)",
+          low=0.0),
     Param("kernel", str, "uniform", "weight profile of each mean",
           choices=("uniform", "epanechnikov", "gaussian")),
     Param("speedup", str, "trajectory", "trajectory: EDISON's speed-up; coarse: a "

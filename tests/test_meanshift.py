@@ -70,6 +70,32 @@ def test_noisy_pieces_segment_into_the_pieces(rng, speedup, kernel):
     assert np.array_equal(labels, truth)
 
 
+def test_sigma_filters_the_smoothed_image(rng):
+    from scipy.ndimage import gaussian_filter
+    img = (rng.random((30, 40)) * 100).astype(np.float32)
+    smoothed = gaussian_filter(img, 1.5)
+    labels, filtered = mean_shift(img, 4, 10, 5, sigma=1.5, channel_axis=None,
+                                  return_filtered=True)
+    expected, expected_filtered = mean_shift(smoothed, 4, 10, 5, channel_axis=None,
+                                             return_filtered=True)
+    assert np.array_equal(labels, expected)
+    assert np.array_equal(filtered, expected_filtered)
+    assert np.array_equal(mean_shift(img, 4, 10, 5, sigma=0, channel_axis=None),
+                          mean_shift(img, 4, 10, 5, channel_axis=None))
+
+
+def test_sigma_joins_what_heavy_noise_splits(rng):
+    truth = np.ones((40, 60), np.int32)
+    truth[:, 30:] = 2
+    img = np.where(truth == 1, 60.0, 140.0) + rng.normal(0, 25, truth.shape)
+    assert mean_shift(img, 5, 20, 0, channel_axis=None).max() > 2
+    labels = mean_shift(img, 5, 20, 0, sigma=1, channel_axis=None)
+    assert_label_contract(labels, shape=truth.shape)
+    left, right = (np.bincount(labels[truth == t]).argmax() for t in (1, 2))
+    assert left != right and labels.max() <= 3
+    assert ((labels == np.where(truth == 1, left, right)).mean()) > 0.99
+
+
 def test_min_size_is_honoured(chelsea):
     labels = mean_shift(chelsea, 5, 6, 60)
     assert_label_contract(labels, shape=chelsea.shape[:2])
@@ -149,6 +175,8 @@ def test_command_line_segments_with_meanshift(tmp_path):
     (dict(speedup="fast"), ValueError, "speedup must be one of"),
     (dict(max_num_iter=0), ValueError, "max_num_iter must be > 0"),
     (dict(tol=0), ValueError, "tol must be > 0"),
+    (dict(sigma=-1), ValueError, "sigma must be >= 0"),
+    (dict(sigma=50), ValueError, "sigma=50.0 is 50 pixels.*wider than the image"),
     (dict(mask=np.ones((3, 3), bool)), ValueError, "mask has shape"),
 ])
 def test_bad_arguments_name_themselves(kwargs, error, match):
