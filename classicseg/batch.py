@@ -288,9 +288,9 @@ def _run_on_dask(todo, method, params, format, address):
 
 
 def _chunk_size(n_jobs, workers):
-    """Images per pool task: a few, so that inter-process traffic (a millisecond
-    of the parent's CPU per task, taken from the workers) stays small, but at least
-    eight tasks per worker, so that the workers finish together."""
+    """Images per pool task: a few, so that inter-process traffic (about half a
+    millisecond of the parent's CPU per task, taken from the workers) stays small,
+    but at least eight tasks per worker, so that the workers finish together."""
     return max(1, min(_MAX_CHUNK, n_jobs // (8 * workers)))
 
 
@@ -329,7 +329,8 @@ def _start_method():
     runs OpenMP threads is unsafe, so then forkserver: a clean server that
     imports classicseg once (still cheaper than spawn)."""
     from numba.np.ufunc import parallel
-    if parallel._is_initialized or "fork" not in multiprocessing.get_all_start_methods():
+    threads_started = getattr(parallel, "_is_initialized", True)   # unknown: assume so
+    if threads_started or "fork" not in multiprocessing.get_all_start_methods():
         return "forkserver"
     return "fork"
 
