@@ -84,6 +84,12 @@ def to_float(arr, name="image"):
     return arr.astype(np.float64) / float(info.max)
 
 
+def to_uint8(arr, name="image"):
+    """An image (or colour) as uint8: :func:`to_float`, clipped to [0, 1], times 255,
+    rounded."""
+    return np.round(np.clip(to_float(arr, name), 0, 1) * 255).astype(np.uint8)
+
+
 def spatial_image(image, channel_axis, name="image", spatial_ndims=(2, 3)):
     """Validate ``image`` and move its channel axis last.
 

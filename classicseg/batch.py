@@ -444,7 +444,7 @@ def _segment_one(path, outputs, method, params, format):
         outputs = (_write_labels(outputs[0], labels, image, format),) + outputs[1:]
         if len(outputs) > 1:
             rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
-            write_image(outputs[1], mark_boundaries(rgb, labels))
+            write_image(outputs[1], mark_boundaries(rgb, labels, dtype="uint8"))
     except Exception as err:
         log.debug("traceback", exc_info=True)
         return {"status": "failed", "error": str(err) or type(err).__name__,

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ._validate import check_array, check_channels, check_label_map, to_float
+from ._validate import check_array, check_channels, check_label_map, to_uint8
 
 __all__ = ["IMAGE_SUFFIXES", "read_image", "read_labels", "write_image", "write_labels"]
 
@@ -225,7 +225,7 @@ def write_image(path, image):
     elif arr.ndim != 2:
         raise ValueError(f"image has shape {arr.shape}; expected (H, W) or (H, W, C)")
     if arr.dtype != np.uint8:
-        arr = np.round(np.clip(to_float(arr, "image"), 0, 1) * 255).astype(np.uint8)
+        arr = to_uint8(arr, "image")
     if arr.ndim == 3 and arr.shape[2] == 4 and suffix in (".jpg", ".jpeg", ".bmp"):
         arr = arr[..., :3]
     if arr.ndim == 3 and arr.shape[2] in (3, 4):

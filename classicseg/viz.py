@@ -13,7 +13,7 @@ from ._lazy import lazy_module
 from ._kernels.boundary import boundary_map, boundary_steps, subpixel_boundary_map
 from ._numba import jit, prange, serial_if_small
 from ._validate import check_array, check_channels, check_label_map, check_same_shape, \
-    to_float
+    to_float, to_uint8
 
 __all__ = ["find_boundaries", "label_colors", "mark_boundaries"]
 
@@ -130,7 +130,7 @@ def _dilate_square(mask):
 
 
 def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
-                    mode="outer", background_label=0):
+                    mode="outer", background_label=0, dtype=None):
     """Return a float RGB copy of ``image`` with the region boundaries of ``labels``
     painted in ``color``.
 
@@ -152,11 +152,17 @@ def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
         (cubic-spline zoom, as in scikit-image).
     background_label : int, optional
         Background label for modes 'inner' and 'outer'.
+    dtype : None or uint8, optional
+        None: the float result, as scikit-image.  ``np.uint8`` (or ``"uint8"``):
+        that result as an 8-bit image (clipped to [0, 1], times 255, rounded),
+        ready to write; a uint8 image is painted on a copy of itself, with no
+        float image in between.
 
     Returns
     -------
     marked : (H, W, 3) ndarray
-        float32 for float32/float16 images, else float64.
+        float32 for float32/float16 images, else float64; uint8 with
+        ``dtype=np.uint8``.
 
     Examples
     --------
@@ -169,13 +175,16 @@ def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
            [0, 1, 1, 0],
            [0, 1, 1, 0]])
     """
+    if dtype is not None and np.dtype(dtype) != np.uint8:
+        raise ValueError(f"dtype must be None or uint8, got {dtype!r}")
     arr = check_array(image, "image")
     if arr.ndim == 2:
         arr = arr[..., None]
     if arr.ndim != 3:
         raise ValueError(f"image has shape {arr.shape}; expected (H, W) or (H, W, C)")
     check_channels(arr, "image", (1, 3, 4))
-    marked = to_float(arr[..., :3], "image")
+    eight_bit = dtype is not None and arr.dtype == np.uint8 and mode != "subpixel"
+    marked = arr[..., :3].copy() if eight_bit else to_float(arr[..., :3], "image")
     if marked.shape[-1] == 1:
         marked = np.repeat(marked, 3, axis=-1)
     lab = check_label_map(labels, "labels")
@@ -188,8 +197,11 @@ def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
         marked = ndi.zoom(marked, zoom, mode="mirror")
     boundaries = find_boundaries(lab, mode=mode, background=background_label)
     if outline_color is not None:
-        marked[_dilate_square(boundaries)] = outline_color
-    marked[boundaries] = color
+        marked[_dilate_square(boundaries)] = (to_uint8(outline_color, "outline_color")
+                                              if eight_bit else outline_color)
+    marked[boundaries] = to_uint8(color, "color") if eight_bit else color
+    if dtype is not None and not eight_bit:
+        marked = to_uint8(marked)
     return marked
 
 

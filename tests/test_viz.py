@@ -251,3 +251,27 @@ def test_label_colors_rejects_bad_input():
         label_colors(TWO_SQUARES, rng=-1)
     with pytest.raises(TypeError, match="float"):
         label_colors(TWO_SQUARES.astype(float))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("outline", [None, (0.5, 0.25, 1)])
+@pytest.mark.parametrize("kind", ["uint8", "gray", "float32", "uint16"])
+def test_mark_boundaries_uint8_is_the_rounded_float_result(chelsea_slic, mode, outline,
+                                                           kind):
+    rgb, labels = _small_if_subpixel(mode, *chelsea_slic)
+    image = {"uint8": rgb, "gray": rgb[..., 1], "float32": rgb.astype(np.float32) / 255,
+             "uint16": rgb.astype(np.uint16) * 257}[kind]
+    marked = mark_boundaries(image, labels, mode=mode, outline_color=outline)
+    expected = np.round(np.clip(marked, 0, 1) * 255).astype(np.uint8)
+    ours = mark_boundaries(image, labels, mode=mode, outline_color=outline,
+                           dtype=np.uint8)
+    assert ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours, expected)
+    if mode == "outer":
+        assert (ours[find_boundaries(labels, mode="outer")] == (255, 255, 0)).all()
+
+
+def test_mark_boundaries_refuses_other_dtypes(chelsea_slic):
+    rgb, labels = chelsea_slic
+    with pytest.raises(ValueError, match="dtype must be None or uint8"):
+        mark_boundaries(rgb, labels, dtype=np.float32)
