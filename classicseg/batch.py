@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +189,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
             continue
         todo.append((path, outputs))
     show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=len(todo), unit="image", disable=not show) as bar:
+    with _Bar(total=len(todo), unit="image", disable=not show) as bar:
         run = _run if dask is None else _run_on_dask
         for (path, outputs), report in run(todo, segmenter.name, params, format,
                                            workers if dask is None else dask):
@@ -323,16 +324,22 @@ def _worker_failure(err):
             "seconds": None}
 
 
+class _Bar(tqdm):
+    monitor_interval = 0   # no monitor thread: the pool may then fork (_start_method)
+
+
 def _start_method():
-    """fork while this process has not started Numba's OpenMP threads: the workers
-    start at once with every module already imported.  Forking a process that
-    runs OpenMP threads is unsafe, so then forkserver: a clean server that
-    imports classicseg once (still cheaper than spawn)."""
+    """fork on Linux while this process runs a single thread, and Numba has not
+    started its OpenMP threads: the workers start at once with every module
+    already imported.  Forking a process that runs other threads is unsafe (a lock
+    may be held), so then forkserver: a clean server that imports classicseg once
+    (still cheaper than spawn)."""
     from numba.np.ufunc import parallel
-    threads_started = getattr(parallel, "_is_initialized", True)   # unknown: assume so
-    if threads_started or "fork" not in multiprocessing.get_all_start_methods():
-        return "forkserver"
-    return "fork"
+    numba_threads = getattr(parallel, "_is_initialized", True)   # unknown: assume so
+    if (sys.platform.startswith("linux") and not numba_threads
+            and threading.active_count() == 1):
+        return "fork"
+    return "forkserver"
 
 
 def _init_worker(threads):

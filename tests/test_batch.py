@@ -235,14 +235,17 @@ def test_forked_chunked_pool_writes_the_same_bytes_as_one_worker(tmp_path):
     assert sorted(e["status"] for e in _manifest(outs[1])) == ["ok"] * 40
 
 
-def test_pool_start_method_is_fork_only_before_numba_threads_start():
-    code = ("import numpy as np\nfrom classicseg import batch, slic\n"
+def test_pool_start_method_is_fork_only_in_a_single_threaded_process():
+    code = ("import threading, numpy as np\nfrom classicseg import batch, slic\n"
             "print(batch._start_method())\n"
+            "stop = threading.Event()\n"
+            "helper = threading.Thread(target=stop.wait); helper.start()\n"
+            "print(batch._start_method()); stop.set(); helper.join()\n"
             "slic(np.zeros((40, 40, 3), np.uint8), n=4)\n"
             "print(batch._start_method())")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=300)
-    assert run.stdout.split() == ["fork", "forkserver"]
+    assert run.stdout.split() == ["fork", "forkserver", "forkserver"]
 
 
 def test_a_dead_worker_fails_every_image_of_its_task():
