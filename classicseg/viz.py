@@ -131,8 +131,8 @@ def _dilate_square(mask):
 
 def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
                     mode="outer", background_label=0, dtype=None):
-    """Return a float RGB copy of ``image`` with the region boundaries of ``labels``
-    painted in ``color``.
+    """Return a float (or 8-bit) RGB copy of ``image`` with the region boundaries of
+    ``labels`` painted in ``color``.
 
     Same output as ``skimage.segmentation.mark_boundaries``.
 
@@ -175,7 +175,7 @@ def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
            [0, 1, 1, 0],
            [0, 1, 1, 0]])
     """
-    if dtype is not None and np.dtype(dtype) != np.uint8:
+    if dtype is not None and not _is_uint8(dtype):
         raise ValueError(f"dtype must be None or uint8, got {dtype!r}")
     arr = check_array(image, "image")
     if arr.ndim == 2:
@@ -203,6 +203,13 @@ def mark_boundaries(image, labels, color=(1, 1, 0), *, outline_color=None,
     if dtype is not None and not eight_bit:
         marked = to_uint8(marked)
     return marked
+
+
+def _is_uint8(dtype):
+    try:
+        return np.dtype(dtype) == np.uint8
+    except TypeError:
+        return False
 
 
 @jit

@@ -273,5 +273,6 @@ def test_mark_boundaries_uint8_is_the_rounded_float_result(chelsea_slic, mode, o
 
 def test_mark_boundaries_refuses_other_dtypes(chelsea_slic):
     rgb, labels = chelsea_slic
-    with pytest.raises(ValueError, match="dtype must be None or uint8"):
-        mark_boundaries(rgb, labels, dtype=np.float32)
+    for bad in (np.float32, "bogus"):
+        with pytest.raises(ValueError, match="dtype must be None or uint8"):
+            mark_boundaries(rgb, labels, dtype=bad)
