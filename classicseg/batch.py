@@ -253,9 +253,8 @@ def _run(todo, method, params, format, workers):
     with concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker,
             initargs=(threads,)) as pool:
-        size = _chunk_size(len(todo), workers)
         futures = {pool.submit(_segment_chunk, chunk, method, params, format): chunk
-                   for chunk in (todo[i:i + size] for i in range(0, len(todo), size))}
+                   for chunk in _chunks(todo, _chunk_size(len(todo), workers))}
         for future in concurrent.futures.as_completed(futures):
             yield from zip(futures[future], _reports(future, len(futures[future])))
 
@@ -278,11 +277,11 @@ def _run_on_dask(todo, method, params, format, address):
         address = cluster
     try:
         with Client(address) as client:
-            futures = {client.submit(_segment_one, path, outputs, method, params,
-                                     format, pure=False): (path, outputs)
-                       for path, outputs in todo}
+            futures = {client.submit(_segment_chunk, chunk, method, params, format,
+                                     pure=False): chunk
+                       for chunk in _chunks(todo, 1)}   # one image per Dask task
             for future in as_completed(futures):
-                yield futures[future], _report(future)
+                yield from zip(futures[future], _reports(future, len(futures[future])))
     finally:
         if cluster is not None:
             cluster.close()
@@ -298,30 +297,23 @@ def _chunk_size(n_jobs, workers):
 _MAX_CHUNK = 4
 
 
+def _chunks(todo, size):
+    return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+
 def _segment_chunk(jobs, method, params, format):
     return [_segment_one(path, outputs, method, params, format)
             for path, outputs in jobs]
 
 
 def _reports(future, n):
-    """The reports of a finished pool task, or failures if its worker died."""
+    """The reports of a finished task of ``n`` images, or failures if its worker
+    died."""
     try:
         return future.result()
     except Exception as err:
-        return [_worker_failure(err)] * n
-
-
-def _report(future):
-    """The report of a finished job, or a failure if its worker died."""
-    try:
-        return future.result()
-    except Exception as err:
-        return _worker_failure(err)
-
-
-def _worker_failure(err):
-    return {"status": "failed", "error": f"worker failed: {err}", "segments": None,
-            "seconds": None}
+        return [{"status": "failed", "error": f"worker failed: {err}",
+                 "segments": None, "seconds": None}] * n
 
 
 class _Bar(tqdm):
