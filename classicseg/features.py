@@ -149,6 +149,12 @@ class _Pixels:
         count = self.count if total.ndim == 1 else self.count[:, None]
         return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
 
+    def mean_std(self, values):
+        """(K, 2C): the means, then the standard deviations, of (N, C) values."""
+        mean = self.means(values)
+        std = np.sqrt(np.maximum(self.means(values ** 2) - mean ** 2, 0.0))
+        return np.concatenate([mean, std], 1)
+
     def histogram(self, bins, n_bins, weights=None):
         """(K, n_bins) normalised histograms of per-pixel bin indices."""
         key = self.index * n_bins + bins
@@ -159,14 +165,25 @@ class _Pixels:
 
 
 def _color(px, cache, scale):
-    mean = px.means(px.lab)
-    sq = px.means(px.lab ** 2)
-    std = np.sqrt(np.maximum(sq - mean ** 2, 0.0))
     hists = []
     for c, (lo, hi) in enumerate(_LAB_RANGES):
         bins = ((px.lab[:, c] - lo) * (_COLOR_BINS / (hi - lo))).astype(np.int64)
         hists.append(px.histogram(np.clip(bins, 0, _COLOR_BINS - 1), _COLOR_BINS))
-    return np.concatenate([mean, std] + hists, axis=1)
+    return np.concatenate([_lab_stats(px, cache)] + hists, axis=1)
+
+
+def _lab_stats(px, cache):
+    """Region means and standard deviations of Lab (color, context: once)."""
+    if "lab_stats" not in cache:
+        cache["lab_stats"] = px.mean_std(px.lab)
+    return cache["lab_stats"]
+
+
+def _filter_means(px, cache):
+    """Region means of the filter responses (texture, context: once)."""
+    if "filter_means" not in cache:
+        cache["filter_means"] = px.means(_filter_responses(px, cache))
+    return cache["filter_means"]
 
 
 def _filter_responses(px, cache):
@@ -185,7 +202,7 @@ def _filter_responses(px, cache):
 
 def _texture(px, cache, scale):
     from skimage.feature import local_binary_pattern
-    filters = px.means(_filter_responses(px, cache))
+    filters = _filter_means(px, cache)
     gray = np.round(px.lab[:, 0].reshape(px.shape) * 2.55).astype(np.uint8)
     codes = local_binary_pattern(gray, 8, 1, method="uniform").astype(np.int64)
     return np.concatenate([filters, px.histogram(codes.ravel(), _LBP_CODES)], axis=1)
@@ -254,7 +271,7 @@ def _shape(px, cache, scale):
 
 def _context(px, cache, scale):
     from .graph import region_adjacency_graph
-    own = np.concatenate([px.means(px.lab), px.means(_filter_responses(px, cache))], 1)
+    own = np.concatenate([_lab_stats(px, cache)[:, :3], _filter_means(px, cache)], 1)
     graph = region_adjacency_graph(np.maximum(px.labels, 0))
     W = graph.adjacency()                               # boundary lengths
     total = np.asarray(W.sum(axis=1)).ravel()

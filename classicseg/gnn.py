@@ -54,7 +54,7 @@ def superpixel_graph(image, labels, *, channel_axis=-1):
     k = max(int(labels.max()), 0)
     px = _Pixels(rgb, labels, k)
     scaled = rgb.reshape(-1, 3) / (255.0 if rgb.dtype == np.uint8 else 1.0)
-    stats = [_mean_std(px, px.lab), _mean_std(px, scaled)]
+    stats = [px.mean_std(px.lab), px.mean_std(scaled)]
     cy, cx, top, bottom, left, right, _, _ = _extent(px, {})
     box = np.stack([left, top, right + 1, bottom + 1], 1).astype(np.float64)
     box[px.count == 0] = 0
@@ -70,12 +70,6 @@ def superpixel_graph(image, labels, *, channel_axis=-1):
     return {"x": x.astype(np.float32), "pos": np.stack([cx, cy], 1).astype(np.float32),
             "edge_index": np.ascontiguousarray(both[order].T),
             "edge_attr": attr[order].astype(np.float32)}
-
-
-def _mean_std(px, values):
-    mean = px.means(values)
-    std = np.sqrt(np.maximum(px.means(values ** 2) - mean ** 2, 0.0))
-    return np.concatenate([mean, std], 1)
 
 
 def superpixel_pool(feature_map, labels, reduce="mean", *, size=None):
