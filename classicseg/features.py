@@ -61,7 +61,7 @@ def feature_names(groups=FEATURE_GROUPS):
 
 
 def superpixel_features(image, labels, groups=FEATURE_GROUPS, *, context_scale=8,
-                        channel_axis=-1):
+                        channel_axis=-1, lab=None):
     """Features of each region of ``labels`` (module docstring).
 
     Parameters
@@ -76,6 +76,9 @@ def superpixel_features(image, labels, groups=FEATURE_GROUPS, *, context_scale=8
         ``context``: the coarse segmentation has ``K / context_scale`` regions.
     channel_axis : int or None
         Axis of the image's channels; None for gray.
+    lab : (H, W, 3) array, optional
+        The image's CIELAB (``classicseg.rgb2lab`` of its RGB), when the caller
+        has it already: it is not converted again.
 
     Returns
     -------
@@ -90,8 +93,13 @@ def superpixel_features(image, labels, groups=FEATURE_GROUPS, *, context_scale=8
         raise ValueError(f"labels has shape {labels.shape}, image has {rgb.shape[:2]}")
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
+    if lab is not None:
+        lab = np.asarray(lab)
+        if lab.shape != rgb.shape:
+            raise ValueError(f"lab has shape {lab.shape}, expected {rgb.shape}")
+        lab = lab.reshape(-1, 3)
     k = max(int(labels.max()), 0)
-    pixels = _Pixels(rgb, labels, k)
+    pixels = _Pixels(rgb, labels, k, lab=lab)
     cache = {}
     blocks = [_GROUPS[g](pixels, cache, context_scale) for g in groups]
     features = np.concatenate(blocks, axis=1).astype(np.float32)

@@ -189,11 +189,11 @@ class ShallowSegmenter:
             acc.update(_read_labels(truth), self.predict(image))
         return acc.compute()
 
-    def _region_features(self, image):
+    def _region_features(self, image, lab=None):
         from .features import superpixel_features
         regions = self._superpixels(image)
         X, _ = superpixel_features(image, regions, self.features,
-                                   context_scale=self.context_scale)
+                                   context_scale=self.context_scale, lab=lab)
         return X, regions
 
     def _superpixels(self, image):
@@ -211,18 +211,22 @@ class ShallowSegmenter:
         return relabel_sequential(regions)
 
     def _region_proba(self, image):
+        from .color import rgb2lab
         self._check_fitted()
-        X, regions = self._region_features(image)
+        lab = rgb2lab(image)   # once, for the features and the CRF
+        X, regions = self._region_features(image, lab)
         probs = np.zeros((X.shape[0], self.num_classes))
         probs[:, self.classifier.classes_] = self.classifier.predict_proba(X)
         if self.smoothing is not None:
-            probs = self._smoothed(probs, image, regions)
+            probs = self._smoothed(probs, lab, regions)
         return probs, regions
 
-    def _smoothed(self, probs, image, regions):
+    def _smoothed(self, probs, lab, regions):
         from .crf import potts_marginals
         from .graph import region_adjacency_graph
-        graph = region_adjacency_graph(regions, image)   # mean CIELAB per region
+        # mean CIELAB per region, from the float32 Lab the graph would compute
+        graph = region_adjacency_graph(regions, lab.astype(np.float32),
+                                       color_space="image")
         mean_lab = np.asarray(graph.mean_color, dtype=np.float64)
         edges = graph.edges
         if edges.shape[0] == 0:

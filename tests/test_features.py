@@ -116,6 +116,16 @@ def test_gray_images_are_rgb_with_equal_channels(scene):
     np.testing.assert_array_equal(a, b)
 
 
+def test_given_lab_is_used_as_is(scene):
+    import classicseg
+    image, labels = scene
+    X, _ = superpixel_features(image, labels)
+    given, _ = superpixel_features(image, labels, lab=classicseg.rgb2lab(image))
+    np.testing.assert_array_equal(given, X)
+    with pytest.raises(ValueError, match="lab has shape"):
+        superpixel_features(image, labels, lab=np.zeros((4, 4, 3)))
+
+
 def test_bad_input(scene):
     img, labels = scene
     with pytest.raises(ValueError, match="groups"):
