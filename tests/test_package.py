@@ -26,8 +26,8 @@ def test_submodules_are_attributes_and_the_top_level_all_resolves():
 
 
 def test_import_is_light_and_acyclic():
-    code = ("import sys, classicseg; heavy = [m for m in ('cv2', 'classicseg.metrics', "
-            "'classicseg.cli') if m in sys.modules]; print(heavy)")
+    code = ("import sys, classicseg; heavy = [m for m in ('numba', 'cv2', "
+            "'classicseg.metrics', 'classicseg.cli') if m in sys.modules]; print(heavy)")
     for first in ("classicseg", "classicseg.batch", "classicseg.cli",
                   "classicseg.evaluation"):
         done = subprocess.run([sys.executable, "-c", f"import {first}"],
@@ -35,3 +35,21 @@ def test_import_is_light_and_acyclic():
         assert done.returncode == 0, done.stderr
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_importing_a_submodule_keeps_the_function_of_its_name():
+    # the package's names are lazy: the submodule import must not replace them
+    code = ("import classicseg.slic, classicseg.watershed, classicseg.ncut, classicseg; "
+            "from classicseg import slic; "
+            "print(*[getattr(classicseg, n).__module__ for n in ('slic', 'watershed', "
+            "'ncut')], slic is classicseg.slic, callable(slic))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["classicseg.slic", "classicseg.watershed",
+                                  "classicseg.ncut", "True", "True"], out.stderr
+
+
+def test_the_command_line_help_loads_no_numba():
+    code = ("import sys; from classicseg.cli import build_parser; "
+            "build_parser().format_help(); print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
