@@ -1,7 +1,9 @@
 """Batch throughput: ``classicseg segment --no-overlay`` (SLIC n=500, 16-bit label
 PNGs) with 1 and 2 workers against a plain Python loop over
 ``skimage.segmentation.slic`` + ``skimage.io.imsave`` of the same 16-bit label PNGs,
-on the BSDS500 train + val images (300).
+on the BSDS500 train + val images (300).  One more run gives the one worker a single
+Numba thread (``NUMBA_NUM_THREADS=1``), as each of the two workers has: the scaling
+of workers alone, apart from that of Numba's threads within one worker.
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_batch.py [--limit N]
 
@@ -11,6 +13,7 @@ Numba cache start-up included).  Results: benchmarks/results/batch.json.
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,9 +36,9 @@ for path in sys.argv[2:]:
 """
 
 
-def wall(cmd):
+def wall(cmd, env=None):
     start = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=env)
     return time.perf_counter() - start
 
 
@@ -54,12 +57,13 @@ def main():
         listing.mkdir()
         for i, path in enumerate(images):   # one flat folder of links: one input
             (listing / f"{i:04d}_{Path(path).name}").symlink_to(path)
-        for workers in (1, 2):
-            out = Path(tmp) / f"ours{workers}"
-            seconds[f"classicseg_{workers}w"] = wall(
+        one_thread = dict(os.environ, NUMBA_NUM_THREADS="1")
+        for name, workers, env in (("1w", 1, None), ("1w_1thread", 1, one_thread),
+                                   ("2w", 2, None)):
+            seconds[f"classicseg_{name}"] = wall(
                 [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
-                 "-o", str(out), "--n", "500", "--quiet", "--no-overlay",
-                 "--workers", str(workers)])
+                 "-o", str(Path(tmp) / name), "--n", "500", "--quiet", "--no-overlay",
+                 "--workers", str(workers)], env)
         out = Path(tmp) / "skimage"
         out.mkdir()
         seconds["skimage_loop"] = wall([sys.executable, "-c", SKIMAGE_LOOP, str(out)]
@@ -67,11 +71,14 @@ def main():
     rate = {k: n / s for k, s in seconds.items()}
     report = {"images": n, "seconds": seconds, "images_per_s": rate,
               "ratio_2w_vs_skimage": rate["classicseg_2w"] / rate["skimage_loop"],
-              "ratio_2w_vs_1w": rate["classicseg_2w"] / rate["classicseg_1w"]}
+              "ratio_2w_vs_1w": rate["classicseg_2w"] / rate["classicseg_1w"],
+              "ratio_2w_vs_1w_1thread": (rate["classicseg_2w"]
+                                         / rate["classicseg_1w_1thread"])}
     for k in seconds:
         print(f"{k}: {seconds[k]:.1f} s, {rate[k]:.2f} images/s")
     print(f"2 workers vs scikit-image loop: {report['ratio_2w_vs_skimage']:.1f}x; "
-          f"2 workers vs 1: {report['ratio_2w_vs_1w']:.2f}x")
+          f"2 workers vs 1: {report['ratio_2w_vs_1w']:.2f}x "
+          f"(vs 1 with one thread: {report['ratio_2w_vs_1w_1thread']:.2f}x)")
     (ROOT / "benchmarks" / "results" / "batch.json").write_text(
         json.dumps(report, indent=1))
 
