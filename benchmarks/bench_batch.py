@@ -2,8 +2,8 @@
 PNGs) with 1 and 2 workers against a plain Python loop over
 ``skimage.segmentation.slic`` + ``skimage.io.imsave`` of the same 16-bit label PNGs,
 on the BSDS500 train + val images (300).  One more run gives the one worker a single
-Numba thread (``NUMBA_NUM_THREADS=1``), as each of the two workers has: the scaling
-of workers alone, apart from that of Numba's threads within one worker.
+Numba thread (``--threads 1``), as each of the two workers has: the scaling of
+workers alone, apart from that of Numba's threads within one worker.
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_batch.py [--limit N]
 
@@ -13,7 +13,6 @@ Numba cache start-up included).  Results: benchmarks/results/batch.json.
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,9 +35,9 @@ for path in sys.argv[2:]:
 """
 
 
-def wall(cmd, env=None):
+def wall(cmd):
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env)
+    subprocess.run(cmd, check=True)
     return time.perf_counter() - start
 
 
@@ -57,13 +56,13 @@ def main():
         listing.mkdir()
         for i, path in enumerate(images):   # one flat folder of links: one input
             (listing / f"{i:04d}_{Path(path).name}").symlink_to(path)
-        one_thread = dict(os.environ, NUMBA_NUM_THREADS="1")
-        for name, workers, env in (("1w", 1, None), ("1w_1thread", 1, one_thread),
-                                   ("2w", 2, None)):
+        for name, options in (("1w", ["--workers", "1"]),
+                              ("1w_1thread", ["--workers", "1", "--threads", "1"]),
+                              ("2w", ["--workers", "2"])):
             seconds[f"classicseg_{name}"] = wall(
                 [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
-                 "-o", str(Path(tmp) / name), "--n", "500", "--quiet", "--no-overlay",
-                 "--workers", str(workers)], env)
+                 "-o", str(Path(tmp) / name), "--n", "500", "--quiet", "--no-overlay"]
+                + options)
         out = Path(tmp) / "skimage"
         out.mkdir()
         seconds["skimage_loop"] = wall([sys.executable, "-c", SKIMAGE_LOOP, str(out)]

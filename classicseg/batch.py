@@ -19,12 +19,14 @@ mirrored).
   last manifest entry was made with the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
 - ``workers > 1`` runs a pool of processes, each with ``cores // workers`` Numba
-  threads; ``dask="tcp://host:8786"`` (or ``"local"``, ``"local:N"``) runs the images
-  on a Dask distributed cluster instead (``pip install classicseg[dask]``).  The
-  workers read the inputs and write the outputs themselves, so every path must be
-  the same on them as here (a shared file system); the manifest is written here.
+  threads (or ``threads``); ``dask="tcp://host:8786"`` (or ``"local"``,
+  ``"local:N"``) runs the images on a Dask distributed cluster instead (``pip
+  install classicseg[dask]``).  The workers read the inputs and write the outputs
+  themselves, so every path must be the same on them as here (a shared file
+  system); the manifest is written here.
 """
 import concurrent.futures
+import contextlib
 import glob
 import json
 import logging
@@ -118,7 +120,7 @@ def _is_image(path, suffixes):
 
 def segment_files(inputs, output_dir, method="slic", params=None, *, format="auto",
                   overlay=True, progress=None, recursive=False, extensions=None,
-                  mode=None, workers=1, dask=None):
+                  mode=None, workers=1, threads=None, dask=None):
     """Segment image files and folders with a registered method.
 
     Parameters
@@ -146,6 +148,9 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         What to do with an image whose outputs exist (module docstring).
     workers : int
         Processes (1: this one); with ``dask="local"``, the local cluster's.
+    threads : int, optional
+        Numba threads per worker; default ``cores // workers`` (at least 1), and
+        for ``workers=1`` and remote Dask workers, their own setting.
     dask : str, optional
         A Dask scheduler address, or "local" / "local:N" for a local cluster of N
         worker processes (default ``workers``); see the module docstring.
@@ -169,6 +174,8 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         raise ValueError(f"mode must be None, 'resume' or 'overwrite', got {mode!r}")
     if not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    if not (threads is None or isinstance(threads, int) and threads >= 1):
+        raise ValueError(f"threads must be None or an int >= 1, got {threads!r}")
     out = _output_folder(output_dir)
     _remove_stale_temporaries(out)
     setting = _setting(segmenter.name, params, format, overlay)
@@ -192,7 +199,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     with _Bar(total=len(todo), unit="image", disable=not show) as bar:
         run = _run if dask is None else _run_on_dask
         for (path, outputs), report in run(todo, segmenter.name, params, format,
-                                           workers if dask is None else dask):
+                                           workers if dask is None else dask, threads):
             bar.update()
             outputs = report.get("outputs", outputs)
             if report["status"] == "ok":
@@ -240,13 +247,14 @@ def _setting(method, params, format, overlay):
             "overlay": overlay, "classicseg": __version__}
 
 
-def _run(todo, method, params, format, workers):
+def _run(todo, method, params, format, workers, threads):
     """Yield ``(job, report)`` as images finish, here or in a process pool."""
     if workers == 1 or len(todo) <= 1:
-        for job in todo:
-            yield job, _segment_one(job[0], job[1], method, params, format)
+        with _numba_threads(threads):
+            for job in todo:
+                yield job, _segment_one(job[0], job[1], method, params, format)
         return
-    threads = max((os.cpu_count() or 1) // workers, 1)
+    threads = threads or _threads_per_worker(workers)
     context = multiprocessing.get_context(_start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
@@ -259,7 +267,7 @@ def _run(todo, method, params, format, workers):
             yield from zip(futures[future], _reports(future, len(futures[future])))
 
 
-def _run_on_dask(todo, method, params, format, address):
+def _run_on_dask(todo, method, params, format, address, threads):
     """:func:`_run` on a Dask distributed cluster."""
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -269,16 +277,16 @@ def _run_on_dask(todo, method, params, format, address):
     cluster = None
     if address == "local" or address.startswith("local:"):
         n = int(address.partition(":")[2] or 2)
-        threads = str(max((os.cpu_count() or 1) // n, 1))
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None,
-                               env={"NUMBA_NUM_THREADS": threads,
+                               env={"NUMBA_NUM_THREADS":
+                                    str(threads or _threads_per_worker(n)),
                                     "OMP_WAIT_POLICY": "PASSIVE"})
         address = cluster
     try:
         with Client(address) as client:
             futures = {client.submit(_segment_chunk, chunk, method, params, format,
-                                     pure=False): chunk
+                                     threads, pure=False): chunk
                        for chunk in _chunks(todo, 1)}   # one image per Dask task
             for future in as_completed(futures):
                 yield from zip(futures[future], _reports(future, len(futures[future])))
@@ -301,9 +309,36 @@ def _chunks(todo, size):
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
-def _segment_chunk(jobs, method, params, format):
-    return [_segment_one(path, outputs, method, params, format)
-            for path, outputs in jobs]
+def _segment_chunk(jobs, method, params, format, threads=None):
+    with _numba_threads(threads):
+        return [_segment_one(path, outputs, method, params, format)
+                for path, outputs in jobs]
+
+
+def _threads_per_worker(workers):
+    return max((os.cpu_count() or 1) // workers, 1)
+
+
+@contextlib.contextmanager
+def _numba_threads(threads):
+    """Numba threads of this thread set to ``threads`` (None: unchanged) meanwhile."""
+    if threads is None:
+        yield
+        return
+    before = _set_numba_threads(threads)
+    try:
+        yield
+    finally:
+        _set_numba_threads(before)
+
+
+def _set_numba_threads(threads):
+    """Set this thread's Numba thread count (at most NUMBA_NUM_THREADS); return
+    the previous one."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    return before
 
 
 def _reports(future, n):
@@ -335,8 +370,7 @@ def _start_method():
 
 
 def _init_worker(threads):
-    import numba
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    _set_numba_threads(threads)
     _keep_freed_memory()
 
 

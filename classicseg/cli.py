@@ -122,7 +122,9 @@ def _add_segment_parser(sub):
     p.add_argument("--ext", action="append", default=None, metavar="SUFFIX",
                    help="only images with this suffix (repeatable; default: all)")
     p.add_argument("--workers", type=int, default=1,
-                   help="processes; each gets cores // workers Numba threads")
+                   help="processes")
+    p.add_argument("--threads", type=int, default=None,
+                   help="Numba threads per worker (default: cores // workers)")
     p.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or local[:N] "
                         "(N worker processes); paths must be shared with the workers")
@@ -177,7 +179,8 @@ def _cmd_segment(args):
         result = segment_files(args.inputs, args.output, segmenter.name, params,
                                format=args.format, overlay=not args.no_overlay,
                                recursive=args.recursive, extensions=args.ext,
-                               mode=mode, workers=args.workers, dask=args.dask,
+                               mode=mode, workers=args.workers,
+                               threads=args.threads, dask=args.dask,
                                progress=False if args.quiet else None)
     except (OSError, ValueError) as exc:   # e.g. --workers 0
         log.error("%s", exc)

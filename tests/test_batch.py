@@ -89,6 +89,8 @@ def test_bad_method_parameters_are_named_as_given(tmp_path, caplog):
     assert "--h does not apply to --method slic" in caplog.text
     assert main(argv + ["--workers", "0"]) == 2
     assert "workers must be an int >= 1, got 0" in caplog.text
+    assert main(argv + ["--threads", "0"]) == 2
+    assert "threads must be None or an int >= 1, got 0" in caplog.text
     assert not any(tmp_path.iterdir())   # nothing written, not even a manifest
 
 
@@ -248,6 +250,25 @@ def test_pool_start_method_is_fork_only_in_a_single_threaded_process():
     assert run.stdout.split() == ["fork", "forkserver", "forkserver"]
 
 
+def test_threads_are_set_for_the_run_and_restored_after(tmp_path, monkeypatch):
+    import numba
+
+    from classicseg import batch
+    seen, segment_one = [], batch._segment_one
+    monkeypatch.setattr(batch, "_segment_one", lambda *job: (
+        seen.append(numba.get_num_threads()), segment_one(*job))[1])
+    before = numba.get_num_threads()
+    images = [DATA / "coins.png", DATA / "rocket.jpg"]
+    result = segment_files(images, tmp_path / "a", params={"n": 20}, threads=1)
+    assert len(result.done) == 2 and seen == [1, 1]
+    assert numba.get_num_threads() == before
+    batch._segment_chunk([(images[0], (tmp_path / "b.png",))], "slic", {"n": 20},
+                         "auto", 1)            # a Dask task
+    assert seen == [1, 1, 1] and numba.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads must be None or an int >= 1"):
+        segment_files(images, tmp_path / "c", threads=1.5)
+
+
 def test_a_dead_worker_fails_every_image_of_its_task():
     import concurrent.futures
 
@@ -328,7 +349,8 @@ def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path):
     pytest.importorskip("distributed")
     src = _fault_folder(tmp_path)
     outs = {}
-    for name, extra in (("local", []), ("dask", ["--dask", "local:2"])):
+    dask = ["--dask", "local:2", "--threads", "1"]
+    for name, extra in (("local", []), ("dask", dask)):
         out = tmp_path / name
         code = main(["segment", str(src), "-o", str(out), "--n", "30", "--recursive",
                      "--quiet"] + extra)
