@@ -15,6 +15,9 @@ mirrored).
 - ``manifest.jsonl`` in the output folder gets one line per image and run: input,
   outputs, method, parameters, classicseg version, segments, seconds, status
   (ok / skipped / failed) and error.
+- Ctrl-C (KeyboardInterrupt) stops a run cleanly: the images not started are
+  left, each worker finishes the one it is on, every image finished is recorded,
+  then KeyboardInterrupt is raised again (a second Ctrl-C stops at once).
 - Existing outputs: ``mode="resume"`` skips an image whose outputs exist and whose
   last manifest entry was made with the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
@@ -33,6 +36,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -165,6 +169,8 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         Unknown method or bad parameters.
     OSError
         ``output_dir`` cannot be created or written (e.g. it is a file).
+    KeyboardInterrupt
+        Again after Ctrl-C, once the images under way are recorded.
     """
     segmenter = segmenters.get(method)
     params = segmenter.resolve(params or {})
@@ -196,21 +202,48 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
             continue
         todo.append((path, outputs))
     show = sys.stderr.isatty() if progress is None else progress
+    stop = threading.Event()   # set by Ctrl-C: finish the images under way only
+    finished = 0
     with _Bar(total=len(todo), unit="image", disable=not show) as bar:
         run = _run if dask is None else _run_on_dask
-        for (path, outputs), report in run(todo, segmenter.name, params, format,
-                                           workers if dask is None else dask, threads):
-            bar.update()
-            outputs = report.get("outputs", outputs)
-            if report["status"] == "ok":
-                result.done.append((path, outputs))
-            else:
-                _fail(result, path, report["error"])
-            _record(out, path, outputs, setting, report["status"], report["error"],
-                    report["segments"], report["seconds"])
-    log.info("%d ok / %d skipped / %d failed, into %s", len(result.done),
-             len(result.skipped), len(result.failed), out)
+        reports = run(todo, segmenter.name, params, format,
+                      workers if dask is None else dask, threads, stop)
+        while True:
+            try:
+                for (path, outputs), report in reports:
+                    bar.update()
+                    finished += 1
+                    _record_report(result, out, path, report.get("outputs", outputs),
+                                   setting, report)
+                break
+            except KeyboardInterrupt:
+                _interrupt(stop)
+    log.info("%s%d ok / %d skipped / %d failed%s, into %s",
+             "interrupted: " if stop.is_set() else "", len(result.done),
+             len(result.skipped), len(result.failed),
+             f" / {len(todo) - finished} not done" if stop.is_set() else "", out)
+    if stop.is_set():
+        raise KeyboardInterrupt
     return result
+
+
+def _interrupt(stop):
+    """The first Ctrl-C sets ``stop``; the second one stops at once."""
+    if stop.is_set():
+        raise KeyboardInterrupt
+    stop.set()
+    log.warning("interrupted: finishing the images under way (Ctrl-C again to "
+                "stop at once)")
+
+
+def _record_report(result, out, path, outputs, setting, report):
+    """Count an image's report in ``result`` and the manifest."""
+    if report["status"] == "ok":
+        result.done.append((path, outputs))
+    else:
+        _fail(result, path, report["error"])
+    _record(out, path, outputs, setting, report["status"], report["error"],
+            report["segments"], report["seconds"])
 
 
 def _jobs(planned, out, format, overlay, result, setting):
@@ -247,27 +280,54 @@ def _setting(method, params, format, overlay):
             "overlay": overlay, "classicseg": __version__}
 
 
-def _run(todo, method, params, format, workers, threads):
-    """Yield ``(job, report)`` as images finish, here or in a process pool."""
+def _run(todo, method, params, format, workers, threads, stop):
+    """Yield ``(job, report)`` as images finish, here or in a process pool, until
+    ``stop`` is set (then those under way)."""
     if workers == 1 or len(todo) <= 1:
         with _numba_threads(threads):
             for job in todo:
+                if stop.is_set():
+                    return
                 yield job, _segment_one(job[0], job[1], method, params, format)
         return
     threads = threads or _threads_per_worker(workers)
     context = multiprocessing.get_context(_start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
+    workers_stop = context.Event()   # the workers' copy of ``stop``
     with concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker,
-            initargs=(threads,)) as pool:
+            initargs=(threads, workers_stop)) as pool:
         futures = {pool.submit(_segment_chunk, chunk, method, params, format): chunk
                    for chunk in _chunks(todo, _chunk_size(len(todo), workers))}
-        for future in concurrent.futures.as_completed(futures):
-            yield from zip(futures[future], _reports(future, len(futures[future])))
+        try:
+            yield from _as_finished(futures, stop, workers_stop)
+        finally:   # e.g. an error here: do not wait for the whole queue
+            for future in futures:
+                future.cancel()
 
 
-def _run_on_dask(todo, method, params, format, address, threads):
+def _as_finished(futures, stop, workers_stop):
+    """``(job, report)`` of the pool's tasks {future: jobs} as they finish; once
+    ``stop`` is set (or Ctrl-C comes here), the tasks not started are cancelled
+    and the workers told to leave the rest of their tasks' images."""
+    waiting, cancelled = set(futures), False
+    while waiting:
+        if stop.is_set() and not cancelled:
+            workers_stop.set()
+            waiting = {f for f in waiting if not f.cancel()}
+            cancelled = True
+        try:
+            for future in concurrent.futures.as_completed(waiting):
+                waiting.remove(future)
+                yield from zip(futures[future], _reports(future, len(futures[future])))
+                if stop.is_set() and not cancelled:
+                    break
+        except KeyboardInterrupt:
+            _interrupt(stop)
+
+
+def _run_on_dask(todo, method, params, format, address, threads, stop):
     """:func:`_run` on a Dask distributed cluster."""
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -290,6 +350,9 @@ def _run_on_dask(todo, method, params, format, address, threads):
                        for chunk in _chunks(todo, 1)}   # one image per Dask task
             for future in as_completed(futures):
                 yield from zip(futures[future], _reports(future, len(futures[future])))
+                if stop.is_set():   # the tasks under way on the workers go on
+                    client.cancel([f for f in futures if not f.done()])
+                    return
     finally:
         if cluster is not None:
             cluster.close()
@@ -310,9 +373,18 @@ def _chunks(todo, size):
 
 
 def _segment_chunk(jobs, method, params, format, threads=None):
+    """The reports of a task's images, in order; in a pool worker, only those
+    begun before the run was stopped."""
+    reports = []
     with _numba_threads(threads):
-        return [_segment_one(path, outputs, method, params, format)
-                for path, outputs in jobs]
+        for path, outputs in jobs:
+            if _stopped is not None and _stopped.is_set():
+                break
+            reports.append(_segment_one(path, outputs, method, params, format))
+    return reports
+
+
+_stopped = None   # in a pool worker: the Event set when the run is stopped
 
 
 def _threads_per_worker(workers):
@@ -369,7 +441,10 @@ def _start_method():
     return "forkserver"
 
 
-def _init_worker(threads):
+def _init_worker(threads, stopped):
+    global _stopped
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C: the parent stops the run
+    _stopped = stopped
     _set_numba_threads(threads)
     _keep_freed_memory()
 

@@ -185,6 +185,8 @@ def _cmd_segment(args):
     except (OSError, ValueError) as exc:   # e.g. --workers 0
         log.error("%s", exc)
         return 2
+    except KeyboardInterrupt:   # the summary is logged; no traceback
+        return 130
     return result.exit_code
 
 

@@ -312,6 +312,68 @@ def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
     assert len(skipped) >= done_before
 
 
+def test_a_stopped_run_cancels_the_tasks_not_started_and_awaits_the_others():
+    import concurrent.futures
+    import threading
+
+    from classicseg.batch import _as_finished
+    gate, stop, workers_stop = threading.Event(), threading.Event(), threading.Event()
+    stop.set()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        futures = {pool.submit(lambda i=i: (gate.wait(), [f"report {i}"])[1]):
+                   [f"job {i}"] for i in range(4)}    # job 0 runs, 1-3 wait
+        threading.Timer(0.2, gate.set).start()
+        finished = list(_as_finished(futures, stop, workers_stop))
+    assert finished == [("job 0", "report 0")]
+    assert [f.cancelled() for f in futures] == [False, True, True, True]
+    assert workers_stop.is_set()
+
+
+def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
+    import threading
+
+    from classicseg import batch
+    jobs = [(DATA / "coins.png", (tmp_path / f"{i}.png",)) for i in range(2)]
+    monkeypatch.setattr(batch, "_stopped", threading.Event())
+    assert [r["status"] for r in batch._segment_chunk(jobs, "slic", {"n": 20},
+                                                       "auto")] == ["ok", "ok"]
+    batch._stopped.set()
+    assert batch._segment_chunk(jobs, "slic", {"n": 20}, "auto") == []
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_soon_and_records_every_output_written(tmp_path, workers):
+    import os
+    import signal
+    import time
+    src = tmp_path / "in"
+    src.mkdir()
+    rocket = cv2.imread(str(DATA / "rocket.jpg"))
+    for i in range(60):
+        cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
+           "--n", "400", "--quiet", "--workers", workers]
+    # a session of its own, as a terminal's Ctrl-C reaches the whole process group
+    proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    manifest = out / "manifest.jsonl"
+    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    stderr = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "not done, into" in stderr
+    entries = _manifest(out)
+    assert 0 < len(entries) < 60 and {e["status"] for e in entries} == {"ok"}
+    recorded = {p for e in entries for p in e["outputs"]}
+    assert {str(p) for p in out.glob("*.png")} == recorded   # none unrecorded
+    assert not list(out.rglob("*.tmp"))
+    assert subprocess.run(cmd + ["--resume"], timeout=300).returncode == 0
+    assert len(list(out.glob("*_labels.png"))) == 60
+
+
 def test_config_file_sets_method_parameters(tmp_path):
     config = tmp_path / "settings.toml"
     config.write_text('method = "watershed"\nh = 0.05\n')
