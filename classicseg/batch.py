@@ -15,9 +15,11 @@ mirrored).
 - ``manifest.jsonl`` in the output folder gets one line per image and run: input,
   outputs, method, parameters, classicseg version, segments, seconds, status
   (ok / skipped / failed) and error.
-- Ctrl-C (KeyboardInterrupt) stops a run cleanly: the images not started are
+- Ctrl-C (SIGINT) or SIGTERM stops a run cleanly: the images not started are
   left, each worker finishes the one it is on, every image finished is recorded,
-  then KeyboardInterrupt is raised again (a second Ctrl-C stops at once).
+  then KeyboardInterrupt (:class:`Terminated` for SIGTERM) is raised; a second
+  signal stops at once.  (While a run goes on in the main thread, it handles both
+  signals itself, so that none lands between an image's outputs and its record.)
 - Existing outputs: ``mode="resume"`` skips an image whose outputs exist and whose
   last manifest entry was made with the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
@@ -50,8 +52,8 @@ from . import segmenters
 from .io import IMAGE_SUFFIXES, _atomic_write, read_image, write_image, write_labels
 from .viz import mark_boundaries
 
-__all__ = ["BatchResult", "MANIFEST", "OUTPUT_SUFFIXES", "collect_inputs",
-           "load_npz_folder", "segment_files"]
+__all__ = ["BatchResult", "MANIFEST", "OUTPUT_SUFFIXES", "Terminated",
+           "collect_inputs", "load_npz_folder", "segment_files"]
 
 log = logging.getLogger("classicseg")
 
@@ -170,7 +172,8 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     OSError
         ``output_dir`` cannot be created or written (e.g. it is a file).
     KeyboardInterrupt
-        Again after Ctrl-C, once the images under way are recorded.
+        After Ctrl-C (:class:`Terminated` after SIGTERM), once the images under
+        way are recorded.
     """
     segmenter = segmenters.get(method)
     params = segmenter.resolve(params or {})
@@ -202,38 +205,72 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
             continue
         todo.append((path, outputs))
     show = sys.stderr.isatty() if progress is None else progress
-    stop = threading.Event()   # set by Ctrl-C: finish the images under way only
+    stop = _Stop()
     finished = 0
-    with _Bar(total=len(todo), unit="image", disable=not show) as bar:
-        run = _run if dask is None else _run_on_dask
-        reports = run(todo, segmenter.name, params, format,
-                      workers if dask is None else dask, threads, stop)
-        while True:
-            try:
-                for (path, outputs), report in reports:
-                    bar.update()
-                    finished += 1
-                    _record_report(result, out, path, report.get("outputs", outputs),
-                                   setting, report)
-                break
-            except KeyboardInterrupt:
-                _interrupt(stop)
+    run = _run if dask is None else _run_on_dask
+    with _Bar(total=len(todo), unit="image", disable=not show) as bar, \
+            _stopping_on_signals(stop):
+        for (path, outputs), report in run(todo, segmenter.name, params, format,
+                                           workers if dask is None else dask,
+                                           threads, stop):
+            bar.update()
+            finished += 1
+            _record_report(result, out, path, report.get("outputs", outputs),
+                           setting, report)
     log.info("%s%d ok / %d skipped / %d failed%s, into %s",
              "interrupted: " if stop.is_set() else "", len(result.done),
              len(result.skipped), len(result.failed),
              f" / {len(todo) - finished} not done" if stop.is_set() else "", out)
     if stop.is_set():
-        raise KeyboardInterrupt
+        raise stop.interrupt
     return result
 
 
-def _interrupt(stop):
-    """The first Ctrl-C sets ``stop``; the second one stops at once."""
-    if stop.is_set():
-        raise KeyboardInterrupt
-    stop.set()
-    log.warning("interrupted: finishing the images under way (Ctrl-C again to "
-                "stop at once)")
+class Terminated(KeyboardInterrupt):
+    """A run stopped by SIGTERM (e.g. a job scheduler's)."""
+
+
+class _Stop:
+    """Whether the run was stopped: the first signal's exception is kept, to be
+    raised once the images under way are recorded; the second one is raised at
+    once."""
+
+    def __init__(self):
+        self.interrupt = None
+
+    def is_set(self):
+        return self.interrupt is not None
+
+    def set(self, interrupt):
+        if self.is_set():
+            raise interrupt
+        self.interrupt = interrupt
+        log.warning("interrupted: finishing the images under way (Ctrl-C again "
+                    "to stop at once)")
+
+    def on_signal(self, signum, frame):
+        self.set(Terminated() if signum == signal.SIGTERM else KeyboardInterrupt())
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop):
+    """Let SIGINT and SIGTERM set ``stop`` rather than raise wherever they land
+    (e.g. between an image's outputs and its manifest line, losing its record);
+    not in other threads (which signals do not reach) nor for an ignored signal
+    or another handler of SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = {}
+    for signum, ours in ((signal.SIGINT, lambda h: h != signal.SIG_IGN),
+                         (signal.SIGTERM, lambda h: h == signal.SIG_DFL)):
+        if ours(signal.getsignal(signum)):
+            kept[signum] = signal.signal(signum, stop.on_signal)
+    try:
+        yield
+    finally:
+        for signum, handler in kept.items():
+            signal.signal(signum, handler)
 
 
 def _record_report(result, out, path, outputs, setting, report):
@@ -309,22 +346,24 @@ def _run(todo, method, params, format, workers, threads, stop):
 
 def _as_finished(futures, stop, workers_stop):
     """``(job, report)`` of the pool's tasks {future: jobs} as they finish; once
-    ``stop`` is set (or Ctrl-C comes here), the tasks not started are cancelled
-    and the workers told to leave the rest of their tasks' images."""
+    ``stop`` is set, the tasks not started are cancelled and the workers told to
+    leave the rest of their tasks' images."""
     waiting, cancelled = set(futures), False
     while waiting:
         if stop.is_set() and not cancelled:
             workers_stop.set()
             waiting = {f for f in waiting if not f.cancel()}
             cancelled = True
-        try:
-            for future in concurrent.futures.as_completed(waiting):
-                waiting.remove(future)
-                yield from zip(futures[future], _reports(future, len(futures[future])))
-                if stop.is_set() and not cancelled:
-                    break
-        except KeyboardInterrupt:
-            _interrupt(stop)
+        done, waiting = concurrent.futures.wait(
+            waiting, timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED")
+        for future in done:
+            if cancelled and future.exception() is not None:
+                continue   # its worker was killed with us: not done
+            yield from zip(futures[future], _reports(
+                future.exception() or future.result(), len(futures[future])))
+
+
+_POLL_SECONDS = 0.1   # how soon a stop is seen while waiting for the workers
 
 
 def _run_on_dask(todo, method, params, format, address, threads, stop):
@@ -348,11 +387,17 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
             futures = {client.submit(_segment_chunk, chunk, method, params, format,
                                      threads, pure=False): chunk
                        for chunk in _chunks(todo, 1)}   # one image per Dask task
-            for future in as_completed(futures):
-                yield from zip(futures[future], _reports(future, len(futures[future])))
+            # with the results: a result left on a worker is lost if it dies
+            finishing = as_completed(futures, with_results=True, raise_errors=False)
+            while not finishing.is_empty():
                 if stop.is_set():   # the tasks under way on the workers go on
                     client.cancel([f for f in futures if not f.done()])
                     return
+                if not finishing.has_ready():
+                    time.sleep(_POLL_SECONDS)
+                for future, result in finishing.next_batch(block=False):
+                    yield from zip(futures[future],
+                                   _reports(result, len(futures[future])))
     finally:
         if cluster is not None:
             cluster.close()
@@ -413,14 +458,13 @@ def _set_numba_threads(threads):
     return before
 
 
-def _reports(future, n):
-    """The reports of a finished task of ``n`` images, or failures if its worker
-    died."""
-    try:
-        return future.result()
-    except Exception as err:
-        return [{"status": "failed", "error": f"worker failed: {err}",
+def _reports(result, n):
+    """The reports of a finished task of ``n`` images: its result, or failures if
+    it raised (its worker died)."""
+    if isinstance(result, BaseException):
+        return [{"status": "failed", "error": f"worker failed: {result}",
                  "segments": None, "seconds": None}] * n
+    return result
 
 
 class _Bar(tqdm):
@@ -443,7 +487,8 @@ def _start_method():
 
 def _init_worker(threads, stopped):
     global _stopped
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C: the parent stops the run
+    for name in ("SIGINT", "SIGTERM"):   # Ctrl-C, kill: the parent stops the run
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     _stopped = stopped
     _set_numba_threads(threads)
     _keep_freed_memory()

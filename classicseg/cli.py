@@ -7,6 +7,7 @@ instant.
 import argparse
 import logging
 import os
+import signal
 import sys
 
 __all__ = ["build_parser", "main"]
@@ -164,7 +165,7 @@ def _apply_config(args):
 
 
 def _cmd_segment(args):
-    from .batch import _keep_freed_memory, segment_files
+    from .batch import Terminated, _keep_freed_memory, segment_files
 
     try:
         _apply_config(args)
@@ -185,8 +186,10 @@ def _cmd_segment(args):
     except (OSError, ValueError) as exc:   # e.g. --workers 0
         log.error("%s", exc)
         return 2
+    except Terminated:
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:   # the summary is logged; no traceback
-        return 130
+        return 128 + signal.SIGINT
     return result.exit_code
 
 
@@ -290,6 +293,8 @@ def main(argv=None):
     # a core held by another process does not stall every parallel region (read
     # when Numba first loads its OpenMP layer, i.e. after this line).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if not args.verbose:   # Dask's own INFO lines would bury ours (--dask)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     return int(args.handler(args) or 0)

@@ -1,5 +1,6 @@
 """`classicseg segment` end to end, on the shipped sample images."""
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -270,19 +271,14 @@ def test_threads_are_set_for_the_run_and_restored_after(tmp_path, monkeypatch):
 
 
 def test_a_dead_worker_fails_every_image_of_its_task():
-    import concurrent.futures
-
     from classicseg.batch import _chunk_size, _reports
-    future = concurrent.futures.Future()
-    future.set_exception(RuntimeError("terminated abruptly"))
-    reports = _reports(future, 3)
+    reports = _reports(RuntimeError("terminated abruptly"), 3)
     assert [r["status"] for r in reports] == ["failed"] * 3
     assert all("worker failed: terminated abruptly" == r["error"] for r in reports)
     assert _chunk_size(300, 2) == 4 and _chunk_size(40, 2) == 2 and _chunk_size(5, 2) == 1
 
 
 def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
-    import signal
     import time
     src = tmp_path / "in"
     src.mkdir()
@@ -316,9 +312,9 @@ def test_a_stopped_run_cancels_the_tasks_not_started_and_awaits_the_others():
     import concurrent.futures
     import threading
 
-    from classicseg.batch import _as_finished
-    gate, stop, workers_stop = threading.Event(), threading.Event(), threading.Event()
-    stop.set()
+    from classicseg.batch import _as_finished, _Stop
+    gate, stop, workers_stop = threading.Event(), _Stop(), threading.Event()
+    stop.set(KeyboardInterrupt())
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         futures = {pool.submit(lambda i=i: (gate.wait(), [f"report {i}"])[1]):
                    [f"job {i}"] for i in range(4)}    # job 0 runs, 1-3 wait
@@ -327,6 +323,45 @@ def test_a_stopped_run_cancels_the_tasks_not_started_and_awaits_the_others():
     assert finished == [("job 0", "report 0")]
     assert [f.cancelled() for f in futures] == [False, True, True, True]
     assert workers_stop.is_set()
+
+
+def test_signals_set_the_stop_while_a_run_goes_on_and_the_second_one_raises():
+    import os
+
+    from classicseg.batch import Terminated, _Stop, _stopping_on_signals
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    for signum, raised in [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)]:
+        stop = _Stop()
+        with _stopping_on_signals(stop):
+            os.kill(os.getpid(), signum)
+            assert isinstance(stop.interrupt, raised)
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGINT)
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_an_image_finished_when_ctrl_c_comes_is_recorded(tmp_path, monkeypatch):
+    import os
+
+    from classicseg import batch
+    segment_one = batch._segment_one
+
+    def segment_then_ctrl_c(*args):   # Ctrl-C lands just after the outputs are written
+        report = segment_one(*args)
+        os.kill(os.getpid(), signal.SIGINT)
+        return report
+
+    monkeypatch.setattr(batch, "_segment_one", segment_then_ctrl_c)
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        shutil.copy(DATA / "coins.png", src / name)
+    with pytest.raises(KeyboardInterrupt):
+        segment_files([src], tmp_path / "out", params={"n": 20}, progress=False)
+    entries = _manifest(tmp_path / "out")
+    assert [Path(e["input"]).name for e in entries] == ["a.png"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == [
+        "a_labels.png", "a_overlay.png"]
 
 
 def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
@@ -342,9 +377,11 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_ctrl_c_stops_soon_and_records_every_output_written(tmp_path, workers):
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
+        tmp_path, workers, signum, code):
     import os
-    import signal
     import time
     src = tmp_path / "in"
     src.mkdir()
@@ -361,9 +398,9 @@ def test_ctrl_c_stops_soon_and_records_every_output_written(tmp_path, workers):
     manifest = out / "manifest.jsonl"
     while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
         time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, signum)
     stderr = proc.communicate(timeout=60)[1]
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert "Traceback" not in stderr and "not done, into" in stderr
     entries = _manifest(out)
     assert 0 < len(entries) < 60 and {e["status"] for e in entries} == {"ok"}
