@@ -42,6 +42,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Tuple
@@ -382,25 +383,45 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
                                     str(threads or _threads_per_worker(n)),
                                     "OMP_WAIT_POLICY": "PASSIVE"})
         address = cluster
+    run, stopping = uuid.uuid4().hex, False
     try:
         with Client(address) as client:
+            if cluster is not None:   # our workers, in our process group
+                client.run(_ignore_stop_signals)
             futures = {client.submit(_segment_chunk, chunk, method, params, format,
-                                     threads, pure=False): chunk
+                                     threads, run, pure=False): chunk
                        for chunk in _chunks(todo, 1)}   # one image per Dask task
             # with the results: a result left on a worker is lost if it dies
             finishing = as_completed(futures, with_results=True, raise_errors=False)
             while not finishing.is_empty():
-                if stop.is_set():   # the tasks under way on the workers go on
-                    client.cancel([f for f in futures if not f.done()])
-                    return
+                if stop.is_set() and not stopping:
+                    _stop_dask_run(client, futures, run)
+                    stopping = True
                 if not finishing.has_ready():
                     time.sleep(_POLL_SECONDS)
                 for future, result in finishing.next_batch(block=False):
+                    if stopping and isinstance(result, BaseException):
+                        continue   # cancelled: not done
                     yield from zip(futures[future],
                                    _reports(result, len(futures[future])))
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _stop_dask_run(client, futures, run):
+    """Cancel the run's tasks not started; each one under way finishes its image.
+    The workers are told first, so that a task starting meanwhile starts none."""
+    client.run(_stop_run, run)
+    started = {key for keys in client.processing().values() for key in keys}
+    client.cancel([f for f in futures if f.key not in started and not f.done()])
+
+
+def _stop_run(run):   # on each Dask worker
+    _stopped_runs.add(run)
+
+
+_stopped_runs = set()   # on a Dask worker: the runs stopped
 
 
 def _chunk_size(n_jobs, workers):
@@ -417,13 +438,14 @@ def _chunks(todo, size):
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
-def _segment_chunk(jobs, method, params, format, threads=None):
-    """The reports of a task's images, in order; in a pool worker, only those
-    begun before the run was stopped."""
+def _segment_chunk(jobs, method, params, format, threads=None, run=None):
+    """The reports of a task's images, in order; in a pool worker or for a Dask
+    ``run``, only those begun before the run was stopped."""
     reports = []
     with _numba_threads(threads):
         for path, outputs in jobs:
-            if _stopped is not None and _stopped.is_set():
+            if (run in _stopped_runs if run is not None else
+                    _stopped is not None and _stopped.is_set()):
                 break
             reports.append(_segment_one(path, outputs, method, params, format))
     return reports
@@ -487,11 +509,17 @@ def _start_method():
 
 def _init_worker(threads, stopped):
     global _stopped
-    for name in ("SIGINT", "SIGTERM"):   # Ctrl-C, kill: the parent stops the run
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    _ignore_stop_signals()
     _stopped = stopped
     _set_numba_threads(threads)
     _keep_freed_memory()
+
+
+def _ignore_stop_signals():
+    """In a worker: Ctrl-C and SIGTERM, which reach the whole process group, are
+    the parent's to handle (it stops the run)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _keep_freed_memory():

@@ -374,13 +374,19 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
                                                        "auto")] == ["ok", "ok"]
     batch._stopped.set()
     assert batch._segment_chunk(jobs, "slic", {"n": 20}, "auto") == []
+    monkeypatch.setattr(batch, "_stopped_runs", set())   # a Dask worker's
+    batch._stop_run("run 1")
+    assert batch._segment_chunk(jobs, "slic", {"n": 20}, "auto", run="run 1") == []
+    assert len(batch._segment_chunk(jobs, "slic", {"n": 20}, "auto", run="run 2")) == 2
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("run", [["--workers", "1"], ["--workers", "2"],
+                                 ["--dask", "local:2", "--threads", "1"]],
+                         ids=["1-worker", "2-workers", "dask"])
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
                          ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
-        tmp_path, workers, signum, code):
+        tmp_path, run, signum, code):
     import os
     import time
     src = tmp_path / "in"
@@ -390,7 +396,7 @@ def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
         cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
-           "--n", "400", "--quiet", "--workers", workers]
+           "--n", "400", "--quiet"] + run
     # a session of its own, as a terminal's Ctrl-C reaches the whole process group
     proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.PIPE,
                             text=True)
