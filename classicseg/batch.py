@@ -510,6 +510,7 @@ def _start_method():
 def _init_worker(threads, stopped):
     global _stopped
     _ignore_stop_signals()
+    _exit_with_the_run()
     _stopped = stopped
     _set_numba_threads(threads)
     _keep_freed_memory()
@@ -520,6 +521,21 @@ def _ignore_stop_signals():
     the parent's to handle (it stops the run)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+
+
+def _exit_with_the_run():
+    """In a pool worker: exit as soon as the run's process is gone, even killed by
+    SIGKILL (which it cannot handle); the workers waited on its queue forever.
+
+    The sentinel is a pipe that ends when the parent does (or, for forked
+    workers, the later-forked workers that inherited it do: they go first)."""
+    from multiprocessing.connection import wait
+    sentinel = multiprocessing.parent_process().sentinel
+
+    def watch():
+        wait([sentinel])
+        os._exit(1)
+    threading.Thread(target=watch, name="classicseg-run-watch", daemon=True).start()
 
 
 def _keep_freed_memory():

@@ -1,4 +1,5 @@
 """`classicseg segment` end to end, on the shipped sample images."""
+import os
 import shutil
 import signal
 import subprocess
@@ -126,6 +127,16 @@ def _manifest(out):
     import json
     return [json.loads(line) for line in (out / "manifest.jsonl").read_text(
         encoding="utf-8").splitlines()]
+
+
+def _rocket_folder(tmp_path, count):
+    """count PNGs of the rocket, each shifted sideways, in tmp_path / "in"."""
+    src = tmp_path / "in"
+    src.mkdir()
+    rocket = cv2.imread(str(DATA / "rocket.jpg"))
+    for i in range(count):
+        cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
+    return src
 
 
 def _fault_folder(tmp_path):
@@ -280,11 +291,7 @@ def test_a_dead_worker_fails_every_image_of_its_task():
 
 def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
     import time
-    src = tmp_path / "in"
-    src.mkdir()
-    rocket = cv2.imread(str(DATA / "rocket.jpg"))
-    for i in range(24):
-        cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
+    src = _rocket_folder(tmp_path, 24)
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "--n", "400",
            "--quiet", "-o"]
     full = tmp_path / "full"
@@ -306,6 +313,74 @@ def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
         assert (full / name).read_bytes() == (killed / name).read_bytes(), name
     skipped = [e for e in _manifest(killed) if e["status"] == "skipped"]
     assert len(skipped) >= done_before
+
+
+def _state_and_parent(pid):
+    """From /proc: (state, parent pid), or None once the process is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
+def _still_running(pids):   # a zombie has ended
+    return {pid for pid in pids if (_state_and_parent(pid) or ("Z",))[0] != "Z"}
+
+
+def _descendants(pid):
+    parents = {int(p.name): (_state_and_parent(p.name) or ("Z", 0))[1]
+               for p in Path("/proc").glob("[0-9]*")}
+    found, below = set(), [pid]
+    while below:
+        parent = below.pop()
+        children = [c for c, p in parents.items() if p == parent]
+        found.update(children)
+        below.extend(children)
+    return _still_running(found)
+
+
+FORKSERVER_RUN = """
+import sys
+import numpy as np
+import classicseg
+from classicseg.batch import segment_files
+if __name__ == "__main__":
+    classicseg.slic(np.random.rand(32, 32, 3), n=10)   # Numba threads up: forkserver
+    segment_files([sys.argv[1]], sys.argv[2], params={"n": 400}, workers=2,
+                  progress=False)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("run", ["fork", "forkserver", "dask"])
+def test_workers_exit_when_the_run_is_killed(tmp_path, run):
+    import time
+    src = _rocket_folder(tmp_path, 60)
+    out = tmp_path / "out"
+    cli = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
+           "--n", "400", "--quiet"]
+    script = tmp_path / "run.py"
+    script.write_text(FORKSERVER_RUN)
+    cmd = {"fork": cli + ["--workers", "2"],
+           "forkserver": [sys.executable, str(script), str(src), str(out)],
+           "dask": cli + ["--dask", "local:2", "--threads", "1"]}[run]
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    manifest = out / "manifest.jsonl"
+    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
+        time.sleep(0.01)
+    workers = _descendants(proc.pid)
+    assert len(workers) >= 2, workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and _still_running(workers):
+        time.sleep(0.05)
+    left = _still_running(workers)
+    for pid in left:   # do not leave them to the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} of {len(workers)} processes outlived the run"
 
 
 def test_a_stopped_run_cancels_the_tasks_not_started_and_awaits_the_others():
@@ -389,11 +464,7 @@ def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
         tmp_path, run, signum, code):
     import os
     import time
-    src = tmp_path / "in"
-    src.mkdir()
-    rocket = cv2.imread(str(DATA / "rocket.jpg"))
-    for i in range(60):
-        cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
+    src = _rocket_folder(tmp_path, 60)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
            "--n", "400", "--quiet"] + run
