@@ -24,11 +24,13 @@ mirrored).
   last manifest entry was made with the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
 - ``workers > 1`` runs a pool of processes, each with ``cores // workers`` Numba
-  threads (or ``threads``); ``dask="tcp://host:8786"`` (or ``"local"``,
-  ``"local:N"``) runs the images on a Dask distributed cluster instead (``pip
-  install classicseg[dask]``).  The workers read the inputs and write the outputs
-  themselves, so every path must be the same on them as here (a shared file
-  system); the manifest is written here.
+  threads (or ``threads``); ``workers="auto"`` one per core (``cores // threads``),
+  fewer when there are too few images to pay for their start;
+  ``dask="tcp://host:8786"`` (or ``"local"``, ``"local:N"``) runs the images on a
+  Dask distributed cluster instead (``pip install classicseg[dask]``).  The
+  workers read the inputs and write the outputs themselves, so every path must
+  be the same on them as here (a shared file system); the manifest is written
+  here.
 """
 import concurrent.futures
 import contextlib
@@ -153,8 +155,13 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         Only these suffixes (default: every image suffix).
     mode : {None, "resume", "overwrite"}
         What to do with an image whose outputs exist (module docstring).
-    workers : int
-        Processes (1: this one); with ``dask="local"``, the local cluster's.
+    workers : int or "auto"
+        Processes (1: this one); "auto": one per usable core (``cores //
+        threads``), but no more than the images keep busy (at least 4 images per
+        worker, 64 where the pool cannot fork).  With ``dask="local"``, the local
+        cluster's ("auto": one per core).  "auto" is the ``classicseg segment``
+        default, not this function's: in a script without an ``if __name__ ==
+        "__main__"`` guard a non-forking pool would run the script again.
     threads : int, optional
         Numba threads per worker; default ``cores // workers`` (at least 1), and
         for ``workers=1`` and remote Dask workers, their own setting.
@@ -182,12 +189,13 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         raise ValueError(f"format must be auto, png, npy or npz, got {format!r}")
     if mode not in _MODES:
         raise ValueError(f"mode must be None, 'resume' or 'overwrite', got {mode!r}")
-    if not (isinstance(workers, int) and workers >= 1):
-        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    if not (workers == "auto" or isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers must be an int >= 1 or 'auto', got {workers!r}")
     if not (threads is None or isinstance(threads, int) and threads >= 1):
         raise ValueError(f"threads must be None or an int >= 1, got {threads!r}")
     out = _output_folder(output_dir)
     _remove_stale_temporaries(out)
+    _end_a_cut_manifest_line(out)
     setting = _setting(segmenter.name, params, format, overlay)
     previous = _manifest_entries(out) if mode == "resume" else {}
     result = BatchResult()
@@ -205,6 +213,9 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
                     "outputs exist (--resume keeps them, --overwrite redoes them)")
             continue
         todo.append((path, outputs))
+    workers = _resolve_workers(workers, threads, len(todo), dask)
+    if dask == "local":
+        dask = f"local:{workers}"
     show = sys.stderr.isatty() if progress is None else progress
     stop = _Stop()
     finished = 0
@@ -376,7 +387,7 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
                           "'classicseg[dask]'") from None
     cluster = None
     if address == "local" or address.startswith("local:"):
-        n = int(address.partition(":")[2] or 2)
+        n = int(address.partition(":")[2])
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None,
                                env={"NUMBA_NUM_THREADS":
@@ -454,8 +465,32 @@ def _segment_chunk(jobs, method, params, format, threads=None, run=None):
 _stopped = None   # in a pool worker: the Event set when the run is stopped
 
 
+def _resolve_workers(workers, threads, n_images, dask):
+    """``workers``, "auto" made a number: as many as the cores hold at ``threads``
+    each, but for a local pool no more than ``n_images`` keep busy. A second worker
+    costs about 0.05 s when forked and 0.55 s from the forkserver, so it pays from
+    8 and from 128 images (benchmarks/results/workers_auto.json)."""
+    if workers != "auto":
+        return workers
+    fit = max(_usable_cores() // (threads or 1), 1)
+    if dask is not None:
+        return fit
+    return max(1, min(fit, n_images // _MIN_IMAGES_PER_WORKER[_start_method()]))
+
+
+_MIN_IMAGES_PER_WORKER = {"fork": 4, "forkserver": 64}
+
+
+def _usable_cores():
+    """The cores this process may run on (e.g. a taskset's or container's share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
+
+
 def _threads_per_worker(workers):
-    return max((os.cpu_count() or 1) // workers, 1)
+    return max(_usable_cores() // workers, 1)
 
 
 @contextlib.contextmanager
@@ -567,6 +602,19 @@ def _remove_stale_temporaries(out):
                 log.debug("removed %s, left by an interrupted run", path)
             except OSError:
                 pass
+
+
+def _end_a_cut_manifest_line(out):
+    """A last line cut by a crash (no newline) would swallow this run's first one."""
+    try:
+        with open(out / MANIFEST, "rb+") as manifest:
+            size = manifest.seek(0, os.SEEK_END)
+            if size:
+                manifest.seek(size - 1)
+                if manifest.read(1) != b"\n":
+                    manifest.write(b"\n")
+    except FileNotFoundError:
+        pass
 
 
 def _manifest_entries(out):

@@ -81,6 +81,15 @@ def _parser_type(kind, nullable):
     return convert
 
 
+def _workers_type(text):
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an int or auto, got {text!r}") from None
+
+
 def _method_and_params(args):
     """The chosen method and the parameters given on the command line, checked."""
     from . import segmenters
@@ -122,10 +131,11 @@ def _add_segment_parser(sub):
     p.add_argument("--recursive", action="store_true", help="also subfolders' images")
     p.add_argument("--ext", action="append", default=None, metavar="SUFFIX",
                    help="only images with this suffix (repeatable; default: all)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes")
+    p.add_argument("--workers", type=_workers_type, default="auto",
+                   help="processes; auto = one per core (cores // --threads), fewer "
+                        "for a few images")
     p.add_argument("--threads", type=int, default=None,
-                   help="Numba threads per worker (default: cores // workers)")
+                   help="Numba threads per worker; None = cores // workers")
     p.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or local[:N] "
                         "(N worker processes); paths must be shared with the workers")

@@ -1,4 +1,5 @@
 """`classicseg segment` end to end, on the shipped sample images."""
+import json
 import os
 import shutil
 import signal
@@ -90,7 +91,7 @@ def test_bad_method_parameters_are_named_as_given(tmp_path, caplog):
     assert main(argv + ["--h", "0.1"]) == 2      # slic has no --h
     assert "--h does not apply to --method slic" in caplog.text
     assert main(argv + ["--workers", "0"]) == 2
-    assert "workers must be an int >= 1, got 0" in caplog.text
+    assert "workers must be an int >= 1 or 'auto', got 0" in caplog.text
     assert main(argv + ["--threads", "0"]) == 2
     assert "threads must be None or an int >= 1, got 0" in caplog.text
     assert not any(tmp_path.iterdir())   # nothing written, not even a manifest
@@ -124,7 +125,6 @@ def test_bad_command_lines_exit_with_usage(argv):
 # ------------------------------------------------------------- batch semantics
 
 def _manifest(out):
-    import json
     return [json.loads(line) for line in (out / "manifest.jsonl").read_text(
         encoding="utf-8").splitlines()]
 
@@ -212,6 +212,23 @@ def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
     assert statuses == ["ok"] * 3 + ["skipped"] * 9 + ["ok"] * 6
 
 
+def test_a_manifest_line_cut_by_a_crash_loses_no_later_record(tmp_path):
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
+    assert main(argv) == 0
+    manifest = out / "manifest.jsonl"
+    whole = manifest.read_bytes()
+    manifest.write_bytes(whole[:-40])                  # the last record cut midway
+    assert main(argv + ["--overwrite"]) == 0
+    lines = manifest.read_bytes().splitlines()
+    assert lines[2] == whole[:-40].splitlines()[2]     # the cut line, kept as it was
+    records = [json.loads(line) for line in lines[3:]]
+    assert [e["status"] for e in records] == ["ok"] * 3
+    assert main(argv + ["--resume"]) == 0               # reads past the cut line
+    resumed = manifest.read_bytes().splitlines()[6:]
+    assert [json.loads(line)["status"] for line in resumed] == ["skipped"] * 3
+
+
 def test_two_workers_write_the_same_bytes_as_one(tmp_path):
     src = _fault_folder(tmp_path)
     outs = []
@@ -262,6 +279,60 @@ def test_pool_start_method_is_fork_only_in_a_single_threaded_process():
     assert run.stdout.split() == ["fork", "forkserver", "forkserver"]
 
 
+@pytest.mark.parametrize("start, images, threads, dask, expected", [
+    ("fork", 300, None, None, 4), ("fork", 8, None, None, 2), ("fork", 7, None, None, 1),
+    ("fork", 300, 2, None, 2), ("fork", 300, 8, None, 1), ("forkserver", 300, None, None, 4),
+    ("forkserver", 128, None, None, 2), ("forkserver", 127, None, None, 1),
+    ("forkserver", 1, None, "local", 4), ("fork", 0, 2, "tcp://h:8786", 2)])
+def test_auto_workers_fit_the_cores_and_the_images(monkeypatch, start, images,
+                                                  threads, dask, expected):
+    from classicseg import batch
+    monkeypatch.setattr(batch, "_usable_cores", lambda: 4)
+    monkeypatch.setattr(batch, "_start_method", lambda: start)
+    assert batch._resolve_workers("auto", threads, images, dask) == expected
+    assert batch._resolve_workers(3, threads, images, dask) == 3
+    assert batch._threads_per_worker(3) == 1 and batch._threads_per_worker(8) == 1
+
+
+def test_usable_cores_are_this_process_s_share():
+    from classicseg import batch
+    assert 1 <= batch._usable_cores() <= os.cpu_count()
+    if hasattr(os, "sched_getaffinity"):
+        assert batch._usable_cores() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("dask, workers, address", [
+    ("local", "auto", "local:3"), ("local", 2, "local:2"), ("local:5", "auto", "local:5"),
+    ("tcp://h:8786", 1, "tcp://h:8786")])
+def test_a_local_dask_cluster_gets_the_workers_asked_for(tmp_path, monkeypatch, dask,
+                                                          workers, address):
+    from classicseg import batch
+    monkeypatch.setattr(batch, "_usable_cores", lambda: 3)
+    seen = []
+    monkeypatch.setattr(batch, "_run_on_dask", lambda todo, method, params, format,
+                        where, threads, stop: iter(seen.append(where) or ()))
+    segment_files([DATA / "coins.png"], tmp_path, workers=workers, dask=dask)
+    assert seen == [address]
+
+
+def test_cli_workers_default_to_auto_and_bad_values_are_named(tmp_path, monkeypatch,
+                                                               capsys):
+    from classicseg import batch
+    seen = []
+    monkeypatch.setattr(batch, "_resolve_workers", lambda workers, *rest: (
+        seen.append(workers), 1)[1])
+    assert main(["segment", str(DATA / "coins.png"), "-o", str(tmp_path / "a"),
+                 "--n", "20", "--quiet"]) == 0
+    assert main(["segment", str(DATA / "coins.png"), "-o", str(tmp_path / "b"),
+                 "--n", "20", "--quiet", "--workers", "2"]) == 0
+    assert seen == ["auto", 2]
+    with pytest.raises(SystemExit):
+        main(["segment", "x", "-o", "y", "--workers", "two"])
+    assert "argument --workers: an int or auto, got 'two'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="workers must be an int >= 1 or 'auto'"):
+        segment_files([DATA / "coins.png"], tmp_path / "c", workers="all")
+
+
 def test_threads_are_set_for_the_run_and_restored_after(tmp_path, monkeypatch):
     import numba
 
@@ -299,20 +370,23 @@ def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
     killed = tmp_path / "killed"
     proc = subprocess.Popen(cmd + [str(killed)])
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(killed.glob("*_overlay.png"))) < 4:
+    manifest = killed / "manifest.jsonl"
+    while time.time() < deadline and not (manifest.exists() and manifest.stat().st_size):
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done_before = len(list(killed.glob("*_overlay.png")))
     assert 0 < done_before < 24, done_before
+    recorded = {e["input"] for e in _manifest(killed)}   # some written may not be
+    assert recorded
     assert subprocess.run(cmd + [str(killed), "--resume"], timeout=300).returncode == 0
     assert not list(killed.rglob("*.tmp"))
     names = sorted(p.name for p in full.glob("*.png"))
     assert names == sorted(p.name for p in killed.glob("*.png"))
     for name in names:
         assert (full / name).read_bytes() == (killed / name).read_bytes(), name
-    skipped = [e for e in _manifest(killed) if e["status"] == "skipped"]
-    assert len(skipped) >= done_before
+    skipped = {e["input"] for e in _manifest(killed) if e["status"] == "skipped"}
+    assert skipped == recorded
 
 
 def _state_and_parent(pid):
