@@ -3,7 +3,9 @@ PNGs) with 1 and 2 workers against a plain Python loop over
 ``skimage.segmentation.slic`` + ``skimage.io.imsave`` of the same 16-bit label PNGs,
 on the BSDS500 train + val images (300).  One more run gives the one worker a single
 Numba thread (``--threads 1``), as each of the two workers has: the scaling of
-workers alone, apart from that of Numba's threads within one worker.
+workers alone, apart from that of Numba's threads within one worker.  And the
+same job on a local Dask cluster of 2 worker processes (``--dask local:2``; needs
+``classicseg[dask]``), whose start and close are part of its time.
 
     OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_batch.py [--limit N]
 
@@ -58,7 +60,8 @@ def main():
             (listing / f"{i:04d}_{Path(path).name}").symlink_to(path)
         for name, options in (("1w", ["--workers", "1"]),
                               ("1w_1thread", ["--workers", "1", "--threads", "1"]),
-                              ("2w", ["--workers", "2"])):
+                              ("2w", ["--workers", "2"]),
+                              ("dask_local2", ["--dask", "local:2"])):
             seconds[f"classicseg_{name}"] = wall(
                 [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
                  "-o", str(Path(tmp) / name), "--n", "500", "--quiet", "--no-overlay"]
@@ -72,12 +75,15 @@ def main():
               "ratio_2w_vs_skimage": rate["classicseg_2w"] / rate["skimage_loop"],
               "ratio_2w_vs_1w": rate["classicseg_2w"] / rate["classicseg_1w"],
               "ratio_2w_vs_1w_1thread": (rate["classicseg_2w"]
-                                         / rate["classicseg_1w_1thread"])}
+                                         / rate["classicseg_1w_1thread"]),
+              "ratio_dask_local2_vs_2w": (rate["classicseg_dask_local2"]
+                                          / rate["classicseg_2w"])}
     for k in seconds:
         print(f"{k}: {seconds[k]:.1f} s, {rate[k]:.2f} images/s")
     print(f"2 workers vs scikit-image loop: {report['ratio_2w_vs_skimage']:.1f}x; "
           f"2 workers vs 1: {report['ratio_2w_vs_1w']:.2f}x "
-          f"(vs 1 with one thread: {report['ratio_2w_vs_1w_1thread']:.2f}x)")
+          f"(vs 1 with one thread: {report['ratio_2w_vs_1w_1thread']:.2f}x); "
+          f"--dask local:2 vs 2 workers: {report['ratio_dask_local2_vs_2w']:.2f}x")
     (ROOT / "benchmarks" / "results" / "batch.json").write_text(
         json.dumps(report, indent=1))
 

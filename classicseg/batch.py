@@ -35,6 +35,7 @@ mirrored).
 import concurrent.futures
 import contextlib
 import glob
+import itertools
 import json
 import logging
 import multiprocessing
@@ -347,32 +348,40 @@ def _run(todo, method, params, format, workers, threads, stop):
     with concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker,
             initargs=(threads, workers_stop)) as pool:
-        futures = {pool.submit(_segment_chunk, chunk, method, params, format): chunk
-                   for chunk in _chunks(todo, _chunk_size(len(todo), workers))}
-        try:
-            yield from _as_finished(futures, stop, workers_stop)
-        finally:   # e.g. an error here: do not wait for the whole queue
-            for future in futures:
-                future.cancel()
+        yield from _as_finished(
+            lambda chunk: pool.submit(_segment_chunk, chunk, method, params, format),
+            _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK)),
+            _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
 
 
-def _as_finished(futures, stop, workers_stop):
-    """``(job, report)`` of the pool's tasks {future: jobs} as they finish; once
+def _as_finished(submit, chunks, in_flight, stop, workers_stop):
+    """``(job, report)`` of the tasks ``submit(chunk)`` as they finish, with at most
+    ``in_flight`` submitted at a time (the pool keeps every task it is given); once
     ``stop`` is set, the tasks not started are cancelled and the workers told to
     leave the rest of their tasks' images."""
-    waiting, cancelled = set(futures), False
-    while waiting:
-        if stop.is_set() and not cancelled:
-            workers_stop.set()
-            waiting = {f for f in waiting if not f.cancel()}
-            cancelled = True
-        done, waiting = concurrent.futures.wait(
-            waiting, timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED")
-        for future in done:
-            if cancelled and future.exception() is not None:
-                continue   # its worker was killed with us: not done
-            yield from zip(futures[future], _reports(
-                future.exception() or future.result(), len(futures[future])))
+    futures, cancelled = {}, False
+    try:
+        while True:
+            if stop.is_set() and not cancelled:
+                workers_stop.set()
+                futures = {f: jobs for f, jobs in futures.items() if not f.cancel()}
+                cancelled = True
+            if not cancelled:
+                for chunk in itertools.islice(chunks, in_flight - len(futures)):
+                    futures[submit(chunk)] = chunk
+            if not futures:
+                return
+            done, _ = concurrent.futures.wait(
+                futures, timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED")
+            for future in done:
+                jobs = futures.pop(future)
+                if cancelled and future.exception() is not None:
+                    continue   # its worker was killed with us: not done
+                yield from zip(jobs, _reports(future.exception() or future.result(),
+                                              len(jobs)))
+    finally:   # e.g. an error here: do not wait for the whole queue
+        for future in futures:
+            future.cancel()
 
 
 _POLL_SECONDS = 0.1   # how soon a stop is seen while waiting for the workers
@@ -398,23 +407,32 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
     try:
         with Client(address) as client:
             if cluster is not None:   # our workers, in our process group
-                client.run(_ignore_stop_signals)
-            futures = {client.submit(_segment_chunk, chunk, method, params, format,
-                                     threads, run, pure=False): chunk
-                       for chunk in _chunks(todo, 1)}   # one image per Dask task
+                client.run(_init_dask_worker)
+            slots = max(sum(client.nthreads().values()), 1)
+            chunks = _chunks(todo, _chunk_size(len(todo), slots, _MAX_DASK_CHUNK))
+            in_flight = max(_IN_FLIGHT_PER_WORKER * slots, _MIN_DASK_IN_FLIGHT)
+            futures = {}
             # with the results: a result left on a worker is lost if it dies
-            finishing = as_completed(futures, with_results=True, raise_errors=False)
-            while not finishing.is_empty():
+            finishing = as_completed(with_results=True, raise_errors=False)
+            while True:
                 if stop.is_set() and not stopping:
                     _stop_dask_run(client, futures, run)
                     stopping = True
+                if not stopping:
+                    for chunk in itertools.islice(chunks, in_flight - len(futures)):
+                        future = client.submit(_segment_chunk, chunk, method, params,
+                                               format, threads, run, pure=False)
+                        futures[future] = chunk
+                        finishing.add(future)
+                if finishing.is_empty():
+                    return
                 if not finishing.has_ready():
                     time.sleep(_POLL_SECONDS)
                 for future, result in finishing.next_batch(block=False):
+                    jobs = futures.pop(future)
                     if stopping and isinstance(result, BaseException):
                         continue   # cancelled: not done
-                    yield from zip(futures[future],
-                                   _reports(result, len(futures[future])))
+                    yield from zip(jobs, _reports(result, len(jobs)))
     finally:
         if cluster is not None:
             cluster.close()
@@ -435,18 +453,22 @@ def _stop_run(run):   # on each Dask worker
 _stopped_runs = set()   # on a Dask worker: the runs stopped
 
 
-def _chunk_size(n_jobs, workers):
-    """Images per pool task: a few, so that inter-process traffic (about half a
-    millisecond of the parent's CPU per task, taken from the workers) stays small,
-    but at least eight tasks per worker, so that the workers finish together."""
-    return max(1, min(_MAX_CHUNK, n_jobs // (8 * workers)))
+def _chunk_size(n_jobs, workers, largest):
+    """Images per task: up to ``largest``, so that the traffic per task (about half
+    a millisecond of the parent's CPU in a pool, more on Dask's scheduler) stays
+    small, but at least eight tasks per worker, so that the workers finish
+    together."""
+    return max(1, min(largest, n_jobs // (8 * workers)))
 
 
-_MAX_CHUNK = 4
+_MAX_CHUNK = 4   # images per pool task
+_MAX_DASK_CHUNK = 16   # per Dask task: ~0.3 s of SLIC, as Dask's scheduler likes
+_MIN_DASK_IN_FLIGHT = 64   # for workers that join later
+_IN_FLIGHT_PER_WORKER = 4   # tasks submitted and not finished, per pool worker
 
 
 def _chunks(todo, size):
-    return [todo[i:i + size] for i in range(0, len(todo), size)]
+    return (todo[i:i + size] for i in range(0, len(todo), size))
 
 
 def _segment_chunk(jobs, method, params, format, threads=None, run=None):
@@ -548,6 +570,11 @@ def _init_worker(threads, stopped):
     _exit_with_the_run()
     _stopped = stopped
     _set_numba_threads(threads)
+    _keep_freed_memory()
+
+
+def _init_dask_worker():   # on each worker of our own local cluster
+    _ignore_stop_signals()
     _keep_freed_memory()
 
 

@@ -357,7 +357,8 @@ def test_a_dead_worker_fails_every_image_of_its_task():
     reports = _reports(RuntimeError("terminated abruptly"), 3)
     assert [r["status"] for r in reports] == ["failed"] * 3
     assert all("worker failed: terminated abruptly" == r["error"] for r in reports)
-    assert _chunk_size(300, 2) == 4 and _chunk_size(40, 2) == 2 and _chunk_size(5, 2) == 1
+    assert _chunk_size(300, 2, 4) == 4 and _chunk_size(40, 2, 4) == 2
+    assert _chunk_size(5, 2, 4) == 1 and _chunk_size(300, 2, 16) == 16
 
 
 def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
@@ -457,21 +458,52 @@ def test_workers_exit_when_the_run_is_killed(tmp_path, run):
     assert not left, f"{len(left)} of {len(workers)} processes outlived the run"
 
 
+def _gated_tasks(pool, gate):
+    """A ``submit(jobs)`` for _as_finished whose tasks wait for ``gate``, and the
+    futures it made."""
+    submitted = []
+
+    def submit(jobs):
+        submitted.append(pool.submit(lambda: (gate.wait(), [f"report of {jobs[0]}"])[1]))
+        return submitted[-1]
+    return submit, submitted
+
+
 def test_a_stopped_run_cancels_the_tasks_not_started_and_awaits_the_others():
     import concurrent.futures
     import threading
 
     from classicseg.batch import _as_finished, _Stop
     gate, stop, workers_stop = threading.Event(), _Stop(), threading.Event()
-    stop.set(KeyboardInterrupt())
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        futures = {pool.submit(lambda i=i: (gate.wait(), [f"report {i}"])[1]):
-                   [f"job {i}"] for i in range(4)}    # job 0 runs, 1-3 wait
-        threading.Timer(0.2, gate.set).start()
-        finished = list(_as_finished(futures, stop, workers_stop))
-    assert finished == [("job 0", "report 0")]
-    assert [f.cancelled() for f in futures] == [False, True, True, True]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:   # job 0 runs, 1-3 wait
+        submit, submitted = _gated_tasks(pool, gate)
+        threading.Timer(0.05, stop.set, [KeyboardInterrupt()]).start()
+        threading.Timer(0.3, gate.set).start()
+        finished = list(_as_finished(submit, iter([[f"job {i}"] for i in range(6)]),
+                                     4, stop, workers_stop))
+    assert finished == [("job 0", "report of job 0")]
+    assert [f.cancelled() for f in submitted] == [False, True, True, True]  # 4, 5 unsent
     assert workers_stop.is_set()
+
+
+def test_no_more_tasks_than_in_flight_are_submitted_at_a_time():
+    import concurrent.futures
+    import threading
+
+    from classicseg.batch import _as_finished, _Stop
+    gate, peak = threading.Event(), []
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        submit, submitted = _gated_tasks(pool, gate)
+
+        def counted(jobs):
+            peak.append(sum(not f.done() for f in submitted) + 1)
+            return submit(jobs)
+        threading.Timer(0.2, gate.set).start()
+        finished = list(_as_finished(counted, iter([[f"job {i}"] for i in range(10)]),
+                                     3, _Stop(), threading.Event()))
+    assert sorted(finished) == sorted((f"job {i}", f"report of job {i}")
+                                      for i in range(10))
+    assert len(submitted) == 10 and max(peak) == 3
 
 
 def test_signals_set_the_stop_while_a_run_goes_on_and_the_second_one_raises():
@@ -595,8 +627,15 @@ def test_npz_format_holds_labels_and_graph(tmp_path):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path):
+@pytest.mark.parametrize("tasks", ["default", "3 images each, 2 at a time"])
+def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path, monkeypatch,
+                                                             tasks):
     pytest.importorskip("distributed")
+    from classicseg import batch
+    if tasks != "default":
+        monkeypatch.setattr(batch, "_chunk_size", lambda n, workers, largest: 3)
+        monkeypatch.setattr(batch, "_IN_FLIGHT_PER_WORKER", 1)
+        monkeypatch.setattr(batch, "_MIN_DASK_IN_FLIGHT", 2)
     src = _fault_folder(tmp_path)
     outs = {}
     dask = ["--dask", "local:2", "--threads", "1"]
