@@ -196,40 +196,41 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         raise ValueError(f"threads must be None or an int >= 1, got {threads!r}")
     out = _output_folder(output_dir)
     _remove_stale_temporaries(out)
-    _end_a_cut_manifest_line(out)
     setting = _setting(segmenter.name, params, format, overlay)
-    previous = _manifest_entries(out) if mode == "resume" else {}
+    made_with = _manifest_entries(out) if mode == "resume" else {}
     result = BatchResult()
-    jobs = _jobs(plan_inputs(inputs, recursive=recursive, extensions=extensions),
-                 out, format, overlay, result, setting)
-    todo = []
-    for path, outputs in jobs:
-        if mode != "overwrite" and all(map(_made, outputs)):
-            if mode == "resume" and previous.get(str(path)) != setting:
-                todo.append((path, outputs))          # made otherwise: redo
-                continue
-            result.skipped.append(path)
-            _record(out, path, outputs, setting, "skipped",
-                    None if mode == "resume" else
-                    "outputs exist (--resume keeps them, --overwrite redoes them)")
-            continue
-        todo.append((path, outputs))
-    workers = _resolve_workers(workers, threads, len(todo), dask)
-    if dask == "local":
-        dask = f"local:{workers}"
-    show = sys.stderr.isatty() if progress is None else progress
     stop = _Stop()
-    finished = 0
-    run = _run if dask is None else _run_on_dask
-    with _Bar(total=len(todo), unit="image", disable=not show) as bar, \
-            _stopping_on_signals(stop):
-        for (path, outputs), report in run(todo, segmenter.name, params, format,
-                                           workers if dask is None else dask,
-                                           threads, stop):
-            bar.update()
-            finished += 1
-            _record_report(result, out, path, report.get("outputs", outputs),
-                           setting, report)
+    with _Manifest(out, setting) as manifest:
+        jobs = _jobs(plan_inputs(inputs, recursive=recursive, extensions=extensions),
+                     out, format, overlay, result, manifest)
+        todo = []
+        for path, outputs in jobs:
+            if mode != "overwrite" and all(map(_made, outputs)):
+                if mode == "resume" and made_with.get(str(path)) != manifest.key:
+                    todo.append((path, outputs))          # made otherwise: redo
+                    continue
+                result.skipped.append(path)
+                manifest.record(path, outputs, "skipped",
+                                None if mode == "resume" else "outputs exist (--resume "
+                                "keeps them, --overwrite redoes them)")
+                continue
+            todo.append((path, outputs))
+        del jobs, made_with
+        workers = _resolve_workers(workers, threads, len(todo), dask)
+        if dask == "local":
+            dask = f"local:{workers}"
+        show = sys.stderr.isatty() if progress is None else progress
+        finished = 0
+        run = _run if dask is None else _run_on_dask
+        with _Bar(total=len(todo), unit="image", disable=not show) as bar, \
+                _stopping_on_signals(stop):
+            for (path, outputs), report in run(todo, segmenter.name, params, format,
+                                               workers if dask is None else dask,
+                                               threads, stop):
+                bar.update()
+                finished += 1
+                _record_report(result, manifest, path,
+                               report.get("outputs", outputs), report)
     log.info("%s%d ok / %d skipped / %d failed%s, into %s",
              "interrupted: " if stop.is_set() else "", len(result.done),
              len(result.skipped), len(result.failed),
@@ -286,24 +287,24 @@ def _stopping_on_signals(stop):
             signal.signal(signum, handler)
 
 
-def _record_report(result, out, path, outputs, setting, report):
+def _record_report(result, manifest, path, outputs, report):
     """Count an image's report in ``result`` and the manifest."""
     if report["status"] == "ok":
         result.done.append((path, outputs))
     else:
         _fail(result, path, report["error"])
-    _record(out, path, outputs, setting, report["status"], report["error"],
-            report["segments"], report["seconds"])
+    manifest.record(path, outputs, report["status"], report["error"],
+                    report["segments"], report["seconds"])
 
 
-def _jobs(planned, out, format, overlay, result, setting):
+def _jobs(planned, out, format, overlay, result, manifest):
     """``[(path, output paths)]``; inputs whose outputs would collide fail."""
     jobs, bases = [], {}
     for path, base in planned:
         if base in bases:
             _fail(result, path, f"same output name as {bases[base]}; outputs would "
                                 "collide, segment them into separate folders")
-            _record(out, path, (), setting, "failed", result.failed[-1][1])
+            manifest.record(path, (), "failed", result.failed[-1][1])
             continue
         bases[base] = path
         jobs.append((path, _output_paths(out / base, format, overlay)))
@@ -645,30 +646,57 @@ def _end_a_cut_manifest_line(out):
 
 
 def _manifest_entries(out):
-    """{input path: setting of its last "ok" entry: what made its outputs}."""
-    entries = {}
-    manifest = out / MANIFEST
-    if not manifest.is_file():
+    """{input path: :func:`_setting_key` of its last "ok" entry: what made its
+    outputs}; read line by line, each distinct key kept once (a 10^7-line manifest
+    holds a few)."""
+    entries, keys = {}, {}
+    try:
+        lines = open(out / MANIFEST, encoding="utf-8")
+    except FileNotFoundError:
         return entries
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue                 # a line cut by a kill: ignore it
-        if entry.get("status") == "ok":
-            entries[entry["input"]] = {k: entry.get(k) for k in
-                                       ("method", "params", "format", "overlay",
-                                        "classicseg")}
+    with lines:
+        for line in lines:
+            if '"status": "ok"' not in line:
+                continue             # most lines of a resumed run are "skipped"
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue             # a line cut by a kill: ignore it
+            if entry.get("status") == "ok":
+                key = _setting_key(entry)
+                entries[entry["input"]] = keys.setdefault(key, key)
     return entries
 
 
-def _record(out, path, outputs, setting, status, error=None, segments=None,
-            seconds=None):
-    entry = {"input": str(path), "outputs": [str(o) for o in outputs], **setting,
-             "segments": segments, "seconds": seconds, "status": status,
-             "error": error}
-    with open(out / MANIFEST, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+def _setting_key(entry):
+    """The :func:`_setting` of a manifest entry as one string."""
+    return json.dumps({k: entry.get(k) for k in _SETTING_FIELDS}, sort_keys=True)
+
+
+_SETTING_FIELDS = ("method", "params", "format", "overlay", "classicseg")
+
+
+class _Manifest:
+    """The output folder's manifest, open for a run: a line per image, each
+    flushed as it is written."""
+
+    def __init__(self, out, setting):
+        self.setting, self.key = setting, _setting_key(setting)
+        _end_a_cut_manifest_line(out)
+        self._file = open(out / MANIFEST, "a", encoding="utf-8")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._file.close()
+
+    def record(self, path, outputs, status, error=None, segments=None, seconds=None):
+        entry = {"input": str(path), "outputs": [str(o) for o in outputs],
+                 **self.setting, "segments": segments, "seconds": seconds,
+                 "status": status, "error": error}
+        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._file.flush()
 
 
 def load_npz_folder(folder):

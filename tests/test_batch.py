@@ -212,6 +212,19 @@ def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
     assert statuses == ["ok"] * 3 + ["skipped"] * 9 + ["ok"] * 6
 
 
+def test_resume_holds_one_copy_of_each_setting_of_the_manifest(tmp_path):
+    from classicseg import batch
+    out = tmp_path / "out"
+    assert main(["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]) == 0
+    assert main(["segment", str(DATA / "coins.png"), "-o", str(out), "--n", "41",
+                 "--quiet", "--overwrite"]) == 0
+    made_with = batch._manifest_entries(out)
+    assert len(made_with) == 3 and len({id(key) for key in made_with.values()}) == 2
+    params = batch.segmenters.get("slic").resolve({"n": 41})
+    assert made_with[str(DATA / "coins.png")] == batch._setting_key(
+        batch._setting("slic", params, "auto", True))
+
+
 def test_a_manifest_line_cut_by_a_crash_loses_no_later_record(tmp_path):
     out = tmp_path / "out"
     argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
