@@ -1,6 +1,7 @@
-"""What the side-by-side benchmarks share: timing one call, and the command line
-of the BSDS500 ones."""
+"""What the side-by-side benchmarks share: timing one call, writing a result,
+and the command line of the BSDS500 ones."""
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -12,6 +13,13 @@ def timed(fn, *args, **kwargs):
     t = time.perf_counter()
     out = fn(*args, **kwargs)
     return time.perf_counter() - t, out
+
+
+def save_report(name, report):
+    """Write ``report`` as benchmarks/results/<name>."""
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    (results / name).write_text(json.dumps(report, indent=1))
 
 
 def bsds_parser(doc, result_name):

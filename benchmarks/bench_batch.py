@@ -14,14 +14,13 @@ would run it, on the same images; images/s = images / wall seconds (interpreter 
 Numba cache start-up included).  Results: benchmarks/results/batch.json.
 """
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _bench import ROOT
+from _bench import ROOT, save_report
 
 SKIMAGE_LOOP = """
 import sys
@@ -84,8 +83,7 @@ def main():
           f"2 workers vs 1: {report['ratio_2w_vs_1w']:.2f}x "
           f"(vs 1 with one thread: {report['ratio_2w_vs_1w_1thread']:.2f}x); "
           f"--dask local:2 vs 2 workers: {report['ratio_dask_local2_vs_2w']:.2f}x")
-    (ROOT / "benchmarks" / "results" / "batch.json").write_text(
-        json.dumps(report, indent=1))
+    save_report("batch.json", report)
 
 
 if __name__ == "__main__":

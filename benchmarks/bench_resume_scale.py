@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from _bench import ROOT
+from _bench import save_report
 
 PEAK_RSS = """
 import resource, subprocess, sys
@@ -77,8 +77,7 @@ def main():
                 print(f"{n} images: {seconds:.1f} s, peak {peak:.0f} MB "
                       f"({per_image_kb:.2f} KB per image above the "
                       f"{report['imports_mb']:.0f} MB of the imports)")
-    (ROOT / "benchmarks" / "results" / "resume_scale.json").write_text(
-        json.dumps(report, indent=1))
+    save_report("resume_scale.json", report)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _bench import ROOT
+from _bench import ROOT, save_report
 
 RUNS = {"1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"],
         "2 workers meanshift": ["--workers", "2", "--method", "meanshift"],
@@ -75,9 +75,7 @@ def main():
                       f"signal (median of {args.runs}), code {report[key]['exit_codes']}, "
                       f"{report[key]['unrecorded']} unrecorded outputs, "
                       f"{report[key]['temporary']} temporary files")
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "stop.json").write_text(json.dumps(report, indent=2) + "\n")
+    save_report("stop.json", report)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _bench import ROOT
+from _bench import ROOT, save_report
 
 SIZES = (2, 4, 8, 16, 32, 64, 128)
 
@@ -100,8 +100,7 @@ def main():
             one, two = cells[f"{n} 1"], cells[f"{n} 2"]
             print(f"  {n:3d} images: 1 worker {one:.2f} s, 2 workers {two:.2f} s "
                   f"({one / two:.2f}x); auto picks {cells['auto'][str(n)]}")
-    (ROOT / "benchmarks" / "results" / "workers_auto.json").write_text(
-        json.dumps(report, indent=1))
+    save_report("workers_auto.json", report)
 
 
 if __name__ == "__main__":
