@@ -195,7 +195,6 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     if not (threads is None or isinstance(threads, int) and threads >= 1):
         raise ValueError(f"threads must be None or an int >= 1, got {threads!r}")
     out = _output_folder(output_dir)
-    _remove_stale_temporaries(out)
     setting = _setting(segmenter.name, params, format, overlay)
     made_with = _manifest_entries(out) if mode == "resume" else {}
     result = BatchResult()
@@ -622,6 +621,22 @@ def _keep_freed_memory():
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3   # glibc's malloc.h
 
 
+def _lock(file, exclusive):
+    """Take a shared lock on ``file``, or try an exclusive one: whether it was got
+    (yes where the system has no such locks)."""
+    try:
+        import fcntl
+    except ImportError:   # not on POSIX
+        return True
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+    except BlockingIOError:
+        return False
+    except OSError as err:   # e.g. a file system without locks
+        log.debug("cannot lock %s: %s", file.name, err)
+    return True
+
+
 def _remove_stale_temporaries(out):
     for path in out.rglob(".*.tmp"):
         if _STALE_TMP.match(path.name):
@@ -678,12 +693,23 @@ _SETTING_FIELDS = ("method", "params", "format", "overlay", "classicseg")
 
 class _Manifest:
     """The output folder's manifest, open for a run: a line per image, each
-    flushed as it is written."""
+    flushed as it is written.
+
+    Several runs may share a folder (e.g. on different inputs); each holds a
+    shared lock on the manifest while it runs, and what a killed run left (its
+    temporary files, a cut last line) is cleaned only by a run that finds none
+    live: a live run's temporaries are files being written."""
 
     def __init__(self, out, setting):
         self.setting, self.key = setting, _setting_key(setting)
-        _end_a_cut_manifest_line(out)
         self._file = open(out / MANIFEST, "a", encoding="utf-8")
+        if _lock(self._file, exclusive=True):
+            _end_a_cut_manifest_line(out)
+            _remove_stale_temporaries(out)
+        else:
+            log.info("another run is writing into %s: its temporary files are kept",
+                     out)
+        _lock(self._file, exclusive=False)
 
     def __enter__(self):
         return self

@@ -225,6 +225,21 @@ def test_resume_holds_one_copy_of_each_setting_of_the_manifest(tmp_path):
         batch._setting("slic", params, "auto", True))
 
 
+def test_a_run_keeps_the_temporary_files_of_a_live_run_in_its_folder(tmp_path):
+    from classicseg import batch
+    out = tmp_path / "out"
+    out.mkdir()
+    setting = batch._setting("slic", {}, "auto", True)
+    with batch._Manifest(out, setting):                   # another run, live,
+        writing = out / ".img07_labels.png.0123456789ab.tmp"   # writing an output
+        writing.write_bytes(b"\x89PNG")
+        assert segment_files([DATA / "coins.png"], out, params={"n": 20}).done
+        assert writing.exists()
+    assert segment_files([DATA / "coins.png"], out, params={"n": 20},
+                         mode="overwrite").done
+    assert not writing.exists()                           # left by a dead run: removed
+
+
 def test_a_manifest_line_cut_by_a_crash_loses_no_later_record(tmp_path):
     out = tmp_path / "out"
     argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
