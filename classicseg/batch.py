@@ -12,9 +12,11 @@ mirrored).
 - Outputs are written atomically (temporary file + rename, :mod:`classicseg.io`), so
   a killed run never leaves a half-written output; a later run removes the
   temporary files a killed one left.
-- ``manifest.jsonl`` in the output folder gets one line per image and run: input,
-  outputs, method, parameters, classicseg version, segments, seconds, status
-  (ok / skipped / failed) and error.
+- ``manifest.jsonl`` in the output folder gets one line per image a run segments,
+  fails on or keeps without ``mode="resume"``: input, outputs, method, parameters,
+  classicseg version, segments, seconds, status (ok / skipped / failed) and error.
+  (A resumed image's "ok" line stands: a resume of 10^7 finished images adds
+  none.)
 - Ctrl-C (SIGINT) or SIGTERM stops a run cleanly: the images not started are
   left, each worker finishes the one it is on, every image finished is recorded,
   then KeyboardInterrupt (:class:`Terminated` for SIGTERM) is raised; a second
@@ -209,9 +211,9 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
                     todo.append((path, outputs))          # made otherwise: redo
                     continue
                 result.skipped.append(path)
-                manifest.record(path, outputs, "skipped",
-                                None if mode == "resume" else "outputs exist (--resume "
-                                "keeps them, --overwrite redoes them)")
+                if mode != "resume":   # resumed: its "ok" line stands
+                    manifest.record(path, outputs, "skipped", "outputs exist "
+                                    "(--resume keeps them, --overwrite redoes them)")
                 continue
             todo.append((path, outputs))
         del jobs, made_with
