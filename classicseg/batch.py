@@ -105,10 +105,11 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
     for item in map(str, map(os.fspath, inputs)):
         path = Path(item)
         if path.is_dir():
-            found = _folder_images(path, recursive, suffixes)
+            found = _folder_images(item, recursive, suffixes)
             if not found:
                 log.warning("%s: no images in this folder", path)
-            planned.extend((p, p.relative_to(path).with_suffix("")) for p in found)
+            planned.extend((Path(p), Path(inside[:inside.rfind(".")]))
+                           for p, inside in found)
         elif not path.exists() and glob.has_magic(item):
             found = sorted(Path(p) for p in glob.glob(item, recursive=recursive))
             found = [p for p in found if _is_image(p, suffixes)]
@@ -121,13 +122,31 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
 
 
 def _folder_images(folder, recursive, suffixes):
-    walk = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(p for p in walk if _is_image(p, suffixes))
+    """``[(path, path inside folder)]`` of the images in ``folder`` (and below it,
+    but not in linked folders, as ``Path.rglob``), in the order of their Paths.
+    Not ``Path.rglob``: it passes over a folder it cannot read without a word."""
+    found, folders, start = [], [folder], len(os.path.join(folder, ""))
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if recursive and entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif _is_image_name(entry.name, suffixes) and entry.is_file():
+                        found.append((entry.path, entry.path[start:]))
+        except OSError as err:
+            log.warning("cannot list %s: %s", err.filename, err.strerror)
+    return sorted(found, key=lambda image: image[1].split(os.sep))
 
 
 def _is_image(path, suffixes):
-    return (path.is_file() and path.suffix.lower() in suffixes
-            and not path.stem.endswith(OUTPUT_SUFFIXES))
+    return path.is_file() and _is_image_name(path.name, suffixes)
+
+
+def _is_image_name(name, suffixes):
+    dot = name.rfind(".")   # where Path.suffix starts (never at 0)
+    return (0 < dot < len(name) - 1 and name[dot:].lower() in suffixes
+            and not name[:dot].endswith(OUTPUT_SUFFIXES))
 
 
 def segment_files(inputs, output_dir, method="slic", params=None, *, format="auto",
@@ -302,6 +321,10 @@ def _jobs(planned, out, format, overlay, result, manifest):
     """``[(path, output paths)]``; inputs whose outputs would collide fail."""
     jobs, bases = [], {}
     for path, base in planned:
+        if not base.name.strip("."):   # "..png": its outputs would leave out
+            _fail(result, path, "its name has only dots before the suffix; rename it")
+            manifest.record(path, (), "failed", result.failed[-1][1])
+            continue
         if base in bases:
             _fail(result, path, f"same output name as {bases[base]}; outputs would "
                                 "collide, segment them into separate folders")

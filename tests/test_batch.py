@@ -193,6 +193,61 @@ def test_extension_filter_and_globs(tmp_path):
     assert [p.name for p in out2.glob("*.png")] == ["gray_labels.png"]
 
 
+def _image_tree(root):
+    """Images, non-images and links in an order-sensitive layout under root."""
+    for name in ["a.png", "a-b.png", "B.PNG", "a.b/c.png", "a/b.png", "a/z/y.jpg",
+                 "a/z/y_labels.png", "x_overlay.png", ".hidden.png", "notes.txt",
+                 "dir.png/inner.png", "é/ü.tif", "..png", "v.png."]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"")
+    (root / "link").symlink_to(root / "a", target_is_directory=True)
+    (root / "s.png").symlink_to(root / "a.png")
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_folder_listing_matches_sorted_pathlib_listing(tmp_path, recursive):
+    from classicseg.batch import IMAGE_SUFFIXES, OUTPUT_SUFFIXES, plan_inputs
+    _image_tree(tmp_path)
+    walk = tmp_path.rglob("*") if recursive else tmp_path.iterdir()
+    expected = sorted(p for p in walk if p.is_file() and p.suffix.lower()
+                      in IMAGE_SUFFIXES and not p.stem.endswith(OUTPUT_SUFFIXES))
+    planned = plan_inputs([tmp_path], recursive=recursive)
+    assert [path for path, _ in planned] == expected
+    assert [str(base) for _, base in planned] == [
+        str(p.relative_to(tmp_path).with_suffix("")) for p in expected]
+    assert (tmp_path / "link" / "b.png") not in expected   # links to folders: not walked
+
+
+@pytest.mark.parametrize("name", ["..png", "...png"])
+def test_a_name_of_dots_fails_and_writes_nothing_outside_the_output_folder(
+        tmp_path, name):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DATA / "coins.png", src / name)
+    for inputs in ([src], [src / name]):
+        result = segment_files(inputs, tmp_path / "out", params={"n": 20})
+        assert [reason for _, reason in result.failed] == [
+            "its name has only dots before the suffix; rename it"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+        assert [p.name for p in (tmp_path / "out").iterdir()] == ["manifest.jsonl"]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_and_the_rest_listed(
+        tmp_path, monkeypatch, caplog):
+    from classicseg.batch import plan_inputs
+    _image_tree(tmp_path)
+    scandir = os.scandir
+
+    def refusing(path):
+        if os.path.basename(path) == "a":
+            raise PermissionError(13, "Permission denied", path)
+        return scandir(path)
+    monkeypatch.setattr(os, "scandir", refusing)
+    names = [base.as_posix() for _, base in plan_inputs([tmp_path], recursive=True)]
+    assert "a.b/c" in names and "a/b" not in names
+    assert "cannot list" in caplog.text and "Permission denied" in caplog.text
+
+
 def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
     out = tmp_path / "out"
     argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
