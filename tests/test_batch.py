@@ -712,19 +712,31 @@ def test_npz_format_holds_labels_and_graph(tmp_path):
         np.testing.assert_array_equal(expected["edge_index"], arrays["edge_index"])
 
 
+@pytest.fixture
+def running_cluster():
+    """The scheduler address of a running Dask cluster of 2 one-thread worker
+    processes, as `dask scheduler` and `dask worker --nthreads 1` make one."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("tasks", ["default", "3 images each, 2 at a time"])
-def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path, monkeypatch,
-                                                             tasks):
+@pytest.mark.parametrize("tasks", ["default", "3 images each, 2 at a time",
+                                   "a running cluster's address"])
+def test_dask_writes_what_the_local_run_writes(tmp_path, monkeypatch, request, tasks):
     pytest.importorskip("distributed")
     from classicseg import batch
-    if tasks != "default":
+    dask = ["--dask", "local:2", "--threads", "1"]
+    if tasks == "3 images each, 2 at a time":
         monkeypatch.setattr(batch, "_chunk_size", lambda n, workers, largest: 3)
         monkeypatch.setattr(batch, "_IN_FLIGHT_PER_WORKER", 1)
         monkeypatch.setattr(batch, "_MIN_DASK_IN_FLIGHT", 2)
+    elif tasks == "a running cluster's address":
+        dask = ["--dask", request.getfixturevalue("running_cluster")]
     src = _fault_folder(tmp_path)
     outs = {}
-    dask = ["--dask", "local:2", "--threads", "1"]
     for name, extra in (("local", []), ("dask", dask)):
         out = tmp_path / name
         code = main(["segment", str(src), "-o", str(out), "--n", "30", "--recursive",
@@ -740,7 +752,7 @@ def test_dask_local_cluster_writes_what_the_local_run_writes(tmp_path, monkeypat
     assert status["local"] == status["dask"]
     first = _manifest(outs["dask"])
     again = main(["segment", str(src), "-o", str(outs["dask"]), "--n", "30",
-                  "--recursive", "--quiet", "--resume", "--dask", "local:2"])
+                  "--recursive", "--quiet", "--resume"] + dask)
     assert again == 1                                     # failures are retried
     retried = _manifest(outs["dask"])[len(first):]
     assert sorted(e["input"] for e in retried) == sorted(
