@@ -11,7 +11,7 @@ mirrored).
   its reason.
 - Outputs are written atomically (temporary file + rename, :mod:`classicseg.io`), so
   a killed run never leaves a half-written output; a later run removes the
-  temporary files a killed one left.
+  temporary files a killed one left (once no other run writes into the folder).
 - ``manifest.jsonl`` in the output folder gets one line per image a run segments,
   fails on or keeps without ``mode="resume"``: input, outputs, method, parameters,
   classicseg version, segments, seconds, status (ok / skipped / failed) and error.
@@ -489,7 +489,7 @@ def _chunk_size(n_jobs, workers, largest):
 _MAX_CHUNK = 4   # images per pool task
 _MAX_DASK_CHUNK = 16   # per Dask task: ~0.3 s of SLIC, as Dask's scheduler likes
 _MIN_DASK_IN_FLIGHT = 64   # for workers that join later
-_IN_FLIGHT_PER_WORKER = 4   # tasks submitted and not finished, per pool worker
+_IN_FLIGHT_PER_WORKER = 4   # tasks submitted, not finished, per worker (Dask: thread)
 
 
 def _chunks(todo, size):
@@ -697,7 +697,7 @@ def _manifest_entries(out):
     with lines:
         for line in lines:
             if '"status": "ok"' not in line:
-                continue             # most lines of a resumed run are "skipped"
+                continue             # "failed" / "skipped": no need to parse it
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
