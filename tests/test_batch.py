@@ -563,9 +563,15 @@ def test_a_stopped_run_cancels_the_tasks_not_started_and_awaits_the_others():
     gate, stop, workers_stop = threading.Event(), _Stop(), threading.Event()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:   # job 0 runs, 1-3 wait
         submit, submitted = _gated_tasks(pool, gate)
-        threading.Timer(0.05, stop.set, [KeyboardInterrupt()]).start()
-        threading.Timer(0.3, gate.set).start()
-        finished = list(_as_finished(submit, iter([[f"job {i}"] for i in range(6)]),
+
+        def submit_then_stop(jobs):   # Ctrl-C once the 4 are under way
+            future = submit(jobs)
+            if len(submitted) == 4:
+                stop.set(KeyboardInterrupt())
+                threading.Timer(0.3, gate.set).start()
+            return future
+        finished = list(_as_finished(submit_then_stop,
+                                     iter([[f"job {i}"] for i in range(6)]),
                                      4, stop, workers_stop))
     assert finished == [("job 0", "report of job 0")]
     assert [f.cancelled() for f in submitted] == [False, True, True, True]  # 4, 5 unsent
