@@ -370,32 +370,42 @@ def _run(todo, method, params, format, workers, threads, stop):
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
     workers_stop = context.Event()   # the workers' copy of ``stop``
-    with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker,
-            initargs=(threads, workers_stop)) as pool:
-        yield from _as_finished(
-            lambda chunk: pool.submit(_segment_chunk, chunk, method, params, format),
-            _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK)),
-            _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
+    chunks = _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK))
+    while chunks is not None:
+        with concurrent.futures.ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_init_worker,
+                initargs=(threads, workers_stop)) as pool:
+            chunks = yield from _as_finished(
+                lambda chunk: pool.submit(_segment_chunk, chunk, method, params,
+                                          format),
+                chunks, _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
+        if chunks is not None:
+            log.warning("a worker died (killed, out of memory?): the images its pool "
+                        "had under way failed; going on in a new pool")
 
 
 def _as_finished(submit, chunks, in_flight, stop, workers_stop):
     """``(job, report)`` of the tasks ``submit(chunk)`` as they finish, with at most
     ``in_flight`` submitted at a time (the pool keeps every task it is given); once
     ``stop`` is set, the tasks not started are cancelled and the workers told to
-    leave the rest of their tasks' images."""
-    futures, cancelled = {}, False
+    leave the rest of their tasks' images.  If the pool breaks (a worker killed),
+    the tasks it had fail, and the chunks it did not get are returned."""
+    futures, cancelled, left = {}, False, None
     try:
         while True:
             if stop.is_set() and not cancelled:
                 workers_stop.set()
                 futures = {f: jobs for f, jobs in futures.items() if not f.cancel()}
                 cancelled = True
-            if not cancelled:
+            if not (cancelled or left):
                 for chunk in itertools.islice(chunks, in_flight - len(futures)):
-                    futures[submit(chunk)] = chunk
+                    try:
+                        futures[submit(chunk)] = chunk
+                    except concurrent.futures.BrokenExecutor:
+                        left = itertools.chain([chunk], chunks)
+                        break
             if not futures:
-                return
+                return left
             done, _ = concurrent.futures.wait(
                 futures, timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED")
             for future in done:
@@ -489,7 +499,9 @@ def _chunk_size(n_jobs, workers, largest):
 _MAX_CHUNK = 4   # images per pool task
 _MAX_DASK_CHUNK = 16   # per Dask task: ~0.3 s of SLIC, as Dask's scheduler likes
 _MIN_DASK_IN_FLIGHT = 64   # for workers that join later
-_IN_FLIGHT_PER_WORKER = 4   # tasks submitted, not finished, per worker (Dask: thread)
+# tasks submitted, not finished, per worker (Dask: thread); what a pool worker's
+# death costs: with 2, 16 images of a 2-worker pool fail (and --resume redoes them)
+_IN_FLIGHT_PER_WORKER = 2
 
 
 def _chunks(todo, size):

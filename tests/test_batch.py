@@ -544,6 +544,37 @@ def test_workers_exit_when_the_run_is_killed(tmp_path, run):
     assert not left, f"{len(left)} of {len(workers)} processes outlived the run"
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_worker_fails_the_images_under_way_and_the_run_goes_on(tmp_path):
+    import time
+    src = _rocket_folder(tmp_path, 60)
+    cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "--n", "400",
+           "--quiet", "--workers", "2", "-o"]
+    out = tmp_path / "out"
+    proc = subprocess.Popen(cmd + [str(out)], stderr=subprocess.PIPE, text=True)
+    manifest = out / "manifest.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
+        time.sleep(0.01)
+    command = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+    workers = [pid for pid in _descendants(proc.pid)   # forked: the same command
+               if Path(f"/proc/{pid}/cmdline").read_bytes() == command]
+    os.kill(workers[0], signal.SIGKILL)                # as the OOM killer would
+    err = proc.communicate(timeout=300)[1]
+    assert proc.returncode == 1 and "Traceback" not in err and "a worker died" in err
+    entries = _manifest(out)
+    assert sorted(e["input"] for e in entries) == sorted(str(p) for p in src.glob("*"))
+    failed = [e for e in entries if e["status"] == "failed"]
+    assert failed and {e["error"].partition(":")[0] for e in failed} == {"worker failed"}
+    assert subprocess.run(cmd + [str(out), "--resume"], timeout=300).returncode == 0
+    full = tmp_path / "full"
+    subprocess.run(cmd + [str(full)], check=True, timeout=300)
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(
+        p.name for p in full.glob("*.png"))
+    for made in full.glob("*.png"):
+        assert (out / made.name).read_bytes() == made.read_bytes(), made.name
+
+
 def _gated_tasks(pool, gate):
     """A ``submit(jobs)`` for _as_finished whose tasks wait for ``gate``, and the
     futures it made."""
