@@ -370,27 +370,48 @@ def _run(todo, method, params, format, workers, threads, stop):
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["classicseg.batch", "classicseg.slic"])
     workers_stop = context.Event()   # the workers' copy of ``stop``
+
+    def pool(n):
+        return concurrent.futures.ProcessPoolExecutor(
+            n, mp_context=context, initializer=_init_worker,
+            initargs=(threads, workers_stop))
     chunks = _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK))
     while chunks is not None:
-        with concurrent.futures.ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_init_worker,
-                initargs=(threads, workers_stop)) as pool:
-            chunks = yield from _as_finished(
-                lambda chunk: pool.submit(_segment_chunk, chunk, method, params,
-                                          format),
+        with pool(workers) as executor:
+            chunks, suspects = yield from _as_finished(
+                lambda chunk: executor.submit(_segment_chunk, chunk, method, params,
+                                              format),
                 chunks, _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
-        if chunks is not None:
-            log.warning("a worker died (killed, out of memory?): the images its pool "
-                        "had under way failed; going on in a new pool")
+        if suspects:
+            log.warning("a worker died (killed, out of memory?): the %d images its "
+                        "pool had under way are retried one by one", len(suspects))
+            yield from _one_by_one(suspects, pool, method, params, format, stop)
+
+
+def _one_by_one(jobs, pool, method, params, format, stop):
+    """``(job, report)`` of each job in a one-worker ``pool(1)`` of its own, so that
+    an image whose worker dies (e.g. of its memory) fails alone."""
+    for job in jobs:
+        if stop.is_set():
+            return
+        with pool(1) as executor:
+            try:
+                reports = executor.submit(_segment_chunk, [job], method, params,
+                                          format).result()
+            except concurrent.futures.BrokenExecutor:
+                reports = _reports(RuntimeError(
+                    "it died on this image alone (killed, out of memory?)"), 1)
+        yield from zip([job], reports)
 
 
 def _as_finished(submit, chunks, in_flight, stop, workers_stop):
     """``(job, report)`` of the tasks ``submit(chunk)`` as they finish, with at most
     ``in_flight`` submitted at a time (the pool keeps every task it is given); once
     ``stop`` is set, the tasks not started are cancelled and the workers told to
-    leave the rest of their tasks' images.  If the pool breaks (a worker killed),
-    the tasks it had fail, and the chunks it did not get are returned."""
-    futures, cancelled, left = {}, False, None
+    leave the rest of their tasks' images.  Returns ``(chunks the pool did not
+    get, jobs of the tasks it had)`` if it breaks (a worker killed), else
+    ``(None, [])``."""
+    futures, cancelled, left, suspects = {}, False, None, []
     try:
         while True:
             if stop.is_set() and not cancelled:
@@ -405,15 +426,17 @@ def _as_finished(submit, chunks, in_flight, stop, workers_stop):
                         left = itertools.chain([chunk], chunks)
                         break
             if not futures:
-                return left
+                return left, suspects
             done, _ = concurrent.futures.wait(
                 futures, timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED")
             for future in done:
-                jobs = futures.pop(future)
-                if cancelled and future.exception() is not None:
+                jobs, error = futures.pop(future), future.exception()
+                if cancelled and error is not None:
                     continue   # its worker was killed with us: not done
-                yield from zip(jobs, _reports(future.exception() or future.result(),
-                                              len(jobs)))
+                if isinstance(error, concurrent.futures.BrokenExecutor):
+                    suspects.extend(jobs)
+                    continue
+                yield from zip(jobs, _reports(error or future.result(), len(jobs)))
     finally:   # e.g. an error here: do not wait for the whole queue
         for future in futures:
             future.cancel()
@@ -500,7 +523,7 @@ _MAX_CHUNK = 4   # images per pool task
 _MAX_DASK_CHUNK = 16   # per Dask task: ~0.3 s of SLIC, as Dask's scheduler likes
 _MIN_DASK_IN_FLIGHT = 64   # for workers that join later
 # tasks submitted, not finished, per worker (Dask: thread); what a pool worker's
-# death costs: with 2, 16 images of a 2-worker pool fail (and --resume redoes them)
+# death costs: with 2, up to 16 images of a 2-worker pool are retried one by one
 _IN_FLIGHT_PER_WORKER = 2
 
 
