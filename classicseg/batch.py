@@ -105,11 +105,10 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
     for item in map(str, map(os.fspath, inputs)):
         path = Path(item)
         if path.is_dir():
-            found = _folder_images(item, recursive, suffixes)
+            found = _folder_images(path, recursive, suffixes)
             if not found:
                 log.warning("%s: no images in this folder", path)
-            planned.extend((Path(p), Path(inside[:inside.rfind(".")]))
-                           for p, inside in found)
+            planned.extend((p, p.relative_to(path).with_suffix("")) for p in found)
         elif not path.exists() and glob.has_magic(item):
             found = sorted(Path(p) for p in glob.glob(item, recursive=recursive))
             found = [p for p in found if _is_image(p, suffixes)]
@@ -122,31 +121,29 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
 
 
 def _folder_images(folder, recursive, suffixes):
-    """``[(path, path inside folder)]`` of the images in ``folder`` (and below it,
-    but not in linked folders, as ``Path.rglob``), in the order of their Paths.
-    Not ``Path.rglob``: it passes over a folder it cannot read without a word."""
-    found, folders, start = [], [folder], len(os.path.join(folder, ""))
+    """The images in ``folder`` (and below it, but not in linked folders, as
+    ``Path.rglob``), sorted.  Not ``Path.rglob``: it passes over a folder it
+    cannot read without a word."""
+    files, folders = [], [folder]
     while folders:
         try:
             with os.scandir(folders.pop()) as entries:
                 for entry in entries:
                     if recursive and entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
-                    elif _is_image_name(entry.name, suffixes) and entry.is_file():
-                        found.append((entry.path, entry.path[start:]))
+                    elif entry.is_file():
+                        files.append(Path(entry.path))
         except OSError as err:
             log.warning("cannot list %s: %s", err.filename, err.strerror)
-    return sorted(found, key=lambda image: image[1].split(os.sep))
+    return sorted(p for p in files if _has_image_name(p, suffixes))
 
 
 def _is_image(path, suffixes):
-    return path.is_file() and _is_image_name(path.name, suffixes)
+    return path.is_file() and _has_image_name(path, suffixes)
 
 
-def _is_image_name(name, suffixes):
-    dot = name.rfind(".")   # where Path.suffix starts (never at 0)
-    return (0 < dot < len(name) - 1 and name[dot:].lower() in suffixes
-            and not name[:dot].endswith(OUTPUT_SUFFIXES))
+def _has_image_name(path, suffixes):
+    return path.suffix.lower() in suffixes and not path.stem.endswith(OUTPUT_SUFFIXES)
 
 
 def segment_files(inputs, output_dir, method="slic", params=None, *, format="auto",
