@@ -129,6 +129,14 @@ def _manifest(out):
         encoding="utf-8").splitlines()]
 
 
+def _wait_for_a_record(out):
+    """Until the run writing into ``out`` has recorded an image (two minutes at most)."""
+    import time
+    manifest, deadline = out / "manifest.jsonl", time.time() + 120
+    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
+        time.sleep(0.01)
+
+
 def _rocket_folder(tmp_path, count):
     """count PNGs of the rocket, each shifted sideways, in tmp_path / "in"."""
     src = tmp_path / "in"
@@ -446,7 +454,6 @@ def test_a_dead_worker_fails_every_image_of_its_task():
 
 
 def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
-    import time
     src = _rocket_folder(tmp_path, 24)
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "--n", "400",
            "--quiet", "-o"]
@@ -454,10 +461,7 @@ def test_killed_run_resumes_to_the_bytes_of_an_uninterrupted_run(tmp_path):
     subprocess.run(cmd + [str(full)], check=True, timeout=300)
     killed = tmp_path / "killed"
     proc = subprocess.Popen(cmd + [str(killed)])
-    deadline = time.time() + 120
-    manifest = killed / "manifest.jsonl"
-    while time.time() < deadline and not (manifest.exists() and manifest.stat().st_size):
-        time.sleep(0.02)
+    _wait_for_a_record(killed)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done_before = len(list(killed.glob("*_overlay.png")))
@@ -527,10 +531,7 @@ def test_workers_exit_when_the_run_is_killed(tmp_path, run):
            "forkserver": [sys.executable, str(script), str(src), str(out)],
            "dask": cli + ["--dask", "local:2", "--threads", "1"]}[run]
     proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    manifest = out / "manifest.jsonl"
-    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
-        time.sleep(0.01)
+    _wait_for_a_record(out)
     workers = _descendants(proc.pid)
     assert len(workers) >= 2, workers
     proc.send_signal(signal.SIGKILL)
@@ -546,16 +547,12 @@ def test_workers_exit_when_the_run_is_killed(tmp_path, run):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_worker_killed_from_outside_costs_no_image(tmp_path):
-    import time
     src = _rocket_folder(tmp_path, 60)
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "--n", "400",
            "--quiet", "--workers", "2", "-o"]
     out = tmp_path / "out"
     proc = subprocess.Popen(cmd + [str(out)], stderr=subprocess.PIPE, text=True)
-    manifest = out / "manifest.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
-        time.sleep(0.01)
+    _wait_for_a_record(out)
     command = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
     workers = [pid for pid in _descendants(proc.pid)   # forked: the same command
                if Path(f"/proc/{pid}/cmdline").read_bytes() == command]
@@ -725,7 +722,6 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
 def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
         tmp_path, run, signum, code):
     import os
-    import time
     src = _rocket_folder(tmp_path, 60)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
@@ -733,10 +729,7 @@ def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
     # a session of its own, as a terminal's Ctrl-C reaches the whole process group
     proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.time() + 120
-    manifest = out / "manifest.jsonl"
-    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
-        time.sleep(0.01)
+    _wait_for_a_record(out)
     os.killpg(proc.pid, signum)
     stderr = proc.communicate(timeout=60)[1]
     assert proc.returncode == code, stderr
