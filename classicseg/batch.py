@@ -633,6 +633,15 @@ def _init_worker(threads, stopped):
 def _init_dask_worker():   # on each worker of our own local cluster
     _ignore_stop_signals()
     _keep_freed_memory()
+    logging.getLogger("distributed.worker").addFilter(_not_a_missed_heartbeat)
+
+
+def _not_a_missed_heartbeat(record):
+    """Our local cluster's scheduler lives in the run's process; a heartbeat that
+    misses it while the run closes the cluster was a traceback on the terminal
+    (once in six CI runs of the Dask stop test)."""
+    return not record.getMessage().startswith(
+        "Failed to communicate with scheduler during heartbeat")
 
 
 def _ignore_stop_signals():

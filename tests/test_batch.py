@@ -775,6 +775,19 @@ def test_npz_format_holds_labels_and_graph(tmp_path):
         np.testing.assert_array_equal(expected["edge_index"], arrays["edge_index"])
 
 
+def test_our_dask_workers_do_not_log_a_heartbeat_missed_at_shutdown():
+    code = ("import logging\nfrom classicseg import batch\n"
+            "batch._init_dask_worker()\nlogging.basicConfig()\n"
+            "worker = logging.getLogger('distributed.worker')\n"
+            "try:\n    raise OSError('Timed out trying to connect')\nexcept OSError:\n"
+            "    worker.exception('Failed to communicate with scheduler during heartbeat.')\n"
+            "worker.error('Scheduler was unaware of this worker')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert "heartbeat" not in run.stderr and "Traceback" not in run.stderr
+    assert "Scheduler was unaware of this worker" in run.stderr   # the rest: as was
+
+
 @pytest.fixture
 def running_cluster():
     """The scheduler address of a running Dask cluster of 2 one-thread worker
