@@ -129,6 +129,12 @@ def _manifest(out):
         encoding="utf-8").splitlines()]
 
 
+def _python(code):
+    """``code`` run by a fresh interpreter (it must succeed), its output captured."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=300)
+
+
 def _wait_for_a_record(out):
     """Until the run writing into ``out`` has recorded an image (two minutes at most)."""
     import time
@@ -366,9 +372,7 @@ def test_pool_start_method_is_fork_only_in_a_single_threaded_process():
             "print(batch._start_method()); stop.set(); helper.join()\n"
             "slic(np.zeros((40, 40, 3), np.uint8), n=4)\n"
             "print(batch._start_method())")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=300)
-    assert run.stdout.split() == ["fork", "forkserver", "forkserver"]
+    assert _python(code).stdout.split() == ["fork", "forkserver", "forkserver"]
 
 
 @pytest.mark.parametrize("start, images, threads, dask, expected", [
@@ -782,8 +786,7 @@ def test_our_dask_workers_do_not_log_a_heartbeat_missed_at_shutdown():
             "try:\n    raise OSError('Timed out trying to connect')\nexcept OSError:\n"
             "    worker.exception('Failed to communicate with scheduler during heartbeat.')\n"
             "worker.error('Scheduler was unaware of this worker')")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
+    run = _python(code)
     assert "heartbeat" not in run.stderr and "Traceback" not in run.stderr
     assert "Scheduler was unaware of this worker" in run.stderr   # the rest: as was
 
