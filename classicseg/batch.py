@@ -452,11 +452,14 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
     cluster = None
     if address == "local" or address.startswith("local:"):
         n = int(address.partition(":")[2])
+        # Numba's threads are set per task, not by NUMBA_NUM_THREADS in env: the
+        # nanny sets env once the worker has started, and where Numba was imported
+        # before (a script importing classicseg), every compile after its threads
+        # started failed its image ("Cannot set NUMBA_NUM_THREADS ...").
+        threads = threads or _threads_per_worker(n)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None,
-                               env={"NUMBA_NUM_THREADS":
-                                    str(threads or _threads_per_worker(n)),
-                                    "OMP_WAIT_POLICY": "PASSIVE"})
+                               env={"OMP_WAIT_POLICY": "PASSIVE"})
         address = cluster
     run, stopping = uuid.uuid4().hex, False
     try:

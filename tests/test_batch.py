@@ -609,6 +609,50 @@ def test_an_image_that_kills_its_worker_fails_alone(tmp_path):
     assert "retried one by one" in run.stderr
 
 
+COMPILING_RUN = """
+import json, sys
+import numba
+import numpy as np
+from classicseg import segmenters
+from classicseg.batch import segment_files
+
+@numba.njit(parallel=True)
+def fill(out, value):
+    for i in numba.prange(out.shape[0]):
+        out[i] = value
+
+@segmenters.register("threads_then_a_compile")
+def threads_then_a_compile(image, *, channel_axis):   # label: the task's threads
+    labels = np.empty(image.shape[:2], np.int32)
+    fill(labels, numba.get_num_threads())              # Numba's threads start
+    numba.njit(lambda x: x + 1)(1)                     # then something compiles
+    return labels
+
+if __name__ == "__main__":
+    result = segment_files([sys.argv[1]], sys.argv[2], "threads_then_a_compile",
+                           dask="local:2", overlay=False, progress=False)
+    print(json.dumps({"done": len(result.done), "failed": len(result.failed)}))
+"""
+
+
+@pytest.mark.slow
+def test_a_script_importing_numba_compiles_on_our_dask_workers(tmp_path):
+    """Numba imported by the script (so in each spawned worker) before the nanny
+    set the worker's env: a compile once Numba's threads had started failed every
+    image when the local cluster's thread count came through NUMBA_NUM_THREADS."""
+    pytest.importorskip("distributed")
+    from classicseg import batch
+    src = _rocket_folder(tmp_path, 6)
+    script = tmp_path / "run.py"
+    script.write_text(COMPILING_RUN)
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, str(script), str(src), str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {"done": 6, "failed": 0}
+    assert {e["segments"] for e in _manifest(out)} == {batch._threads_per_worker(2)}
+
+
 def _gated_tasks(pool, gate):
     """A ``submit(jobs)`` for _as_finished whose tasks wait for ``gate``, and the
     futures it made."""
