@@ -396,9 +396,11 @@ def _one_by_one(jobs, pool, method, params, format, stop):
                 reports = executor.submit(_segment_chunk, [job], method, params,
                                           format).result()
             except concurrent.futures.BrokenExecutor:
-                reports = _reports(RuntimeError(
-                    "it died on this image alone (killed, out of memory?)"), 1)
+                reports = _reports(RuntimeError(_DIED_ALONE), 1)
         yield from zip([job], reports)
+
+
+_DIED_ALONE = "it died on this image alone (killed, out of memory?)"
 
 
 def _as_finished(submit, chunks, in_flight, stop, workers_stop):
@@ -445,7 +447,7 @@ _POLL_SECONDS = 0.1   # how soon a stop is seen while waiting for the workers
 def _run_on_dask(todo, method, params, format, address, threads, stop):
     """:func:`_run` on a Dask distributed cluster."""
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, KilledWorker, LocalCluster, as_completed
     except ImportError:
         raise ImportError("dask needs the distributed package: pip install "
                           "'classicseg[dask]'") from None
@@ -488,12 +490,29 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
                     time.sleep(_POLL_SECONDS)
                 for future, result in finishing.next_batch(block=False):
                     jobs = futures.pop(future)
-                    if stopping and isinstance(result, BaseException):
+                    error = _task_error(future, result)
+                    if stopping and error is not None:
                         continue   # cancelled: not done
-                    yield from zip(jobs, _reports(result, len(jobs)))
+                    if isinstance(error, KilledWorker):
+                        if len(jobs) > 1:   # Dask gave up after its retries
+                            log.warning("workers died on a task (killed, out of "
+                                        "memory?): its %d images are retried one "
+                                        "by one", len(jobs))
+                            chunks = itertools.chain(([job] for job in jobs), chunks)
+                            continue
+                        error = RuntimeError(_DIED_ALONE)
+                    yield from zip(jobs, _reports(error or result, len(jobs)))
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _task_error(future, result):
+    """The exception of a Dask task that raised or was cancelled, else None
+    (``as_completed`` gives an error as ``(type, exception, traceback)``)."""
+    if future.status == "error":
+        return result[1]
+    return result if isinstance(result, BaseException) else None
 
 
 def _stop_dask_run(client, futures, run):

@@ -589,24 +589,30 @@ def dies_on_black(image, *, channel_axis):   # as a worker out of memory would
 
 if __name__ == "__main__":
     result = segment_files([sys.argv[1]], sys.argv[2], "dies_on_black", workers=2,
+                           dask=sys.argv[3] if len(sys.argv) > 3 else None,
                            progress=False)
     print(json.dumps({"done": len(result.done),
                       "failed": [[p.name, why] for p, why in result.failed]}))
 """
 
 
-def test_an_image_that_kills_its_worker_fails_alone(tmp_path):
+@pytest.mark.parametrize("run", ["pool", pytest.param("dask", marks=pytest.mark.slow)])
+def test_an_image_that_kills_its_worker_fails_alone(tmp_path, run):
+    if run == "dask":
+        pytest.importorskip("distributed")
     src = _rocket_folder(tmp_path, 40)
     cv2.imwrite(str(src / "img07.png"), np.zeros((60, 80, 3), np.uint8))
     script = tmp_path / "run.py"
     script.write_text(DEADLY_IMAGE_RUN)
-    run = subprocess.run([sys.executable, str(script), str(src), str(tmp_path / "out")],
+    run = subprocess.run([sys.executable, str(script), str(src), str(tmp_path / "out")]
+                         + (["local:2"] if run == "dask" else []),
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"done": 39, "failed": [[
         "img07.png", "worker failed: it died on this image alone (killed, out of "
         "memory?)"]]}
     assert "retried one by one" in run.stderr
+    assert len(_manifest(tmp_path / "out")) == 40
 
 
 COMPILING_RUN = """
