@@ -855,7 +855,7 @@ def _segment_one(path, outputs, method, params, format):
             image), **params)   # params resolved once, in segment_files
         for target in outputs:
             target.parent.mkdir(parents=True, exist_ok=True)
-        outputs = (_write_labels(outputs[0], labels, image, format),) + outputs[1:]
+        written = _write_labels(outputs[0], labels, image, format)
         if len(outputs) > 1:
             rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
             write_image(outputs[1], mark_boundaries(rgb, labels, dtype="uint8"))
@@ -863,8 +863,11 @@ def _segment_one(path, outputs, method, params, format):
         log.debug("traceback", exc_info=True)
         return {"status": "failed", "error": str(err) or type(err).__name__,
                 "segments": None, "seconds": time.perf_counter() - start}
-    return {"status": "ok", "error": None, "segments": int(labels.max()),
-            "seconds": time.perf_counter() - start, "outputs": outputs}
+    report = {"status": "ok", "error": None, "segments": int(labels.max()),
+              "seconds": time.perf_counter() - start}
+    if written != outputs[0]:   # a .npy: only then, a worker's paths cost memory here
+        report["outputs"] = (written,) + outputs[1:]
+    return report
 
 
 def _write_labels(path, labels, image, format):
