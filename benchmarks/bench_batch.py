@@ -7,13 +7,17 @@ workers alone, apart from that of Numba's threads within one worker.  And the
 same job on a local Dask cluster of 2 worker processes (``--dask local:2``; needs
 ``classicseg[dask]``), whose start and close are part of its time.
 
-    OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_batch.py [--limit N]
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_batch.py [--limit N] [--rounds 3]
 
 Each contender runs in its own process from a cold start (``subprocess``), as a user
 would run it, on the same images; images/s = images / wall seconds (interpreter and
-Numba cache start-up included).  Results: benchmarks/results/batch.json.
+Numba cache start-up included).  Every round runs each contender once, in turn, so
+that a noisy minute of a shared machine falls on all of them; the figures are
+medians over the rounds, the ratios those of the medians (each round's are kept
+too).  Results: benchmarks/results/batch.json.
 """
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,43 +46,61 @@ def wall(cmd):
     return time.perf_counter() - start
 
 
+def one_round(listing, images, tmp):
+    """Wall seconds of each contender, once each."""
+    seconds = {}
+    for name, options in (("1w", ["--workers", "1"]),
+                          ("1w_1thread", ["--workers", "1", "--threads", "1"]),
+                          ("2w", ["--workers", "2"]),
+                          ("dask_local2", ["--dask", "local:2"])):
+        seconds[f"classicseg_{name}"] = wall(
+            [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
+             "-o", str(tmp / name), "--n", "500", "--quiet", "--no-overlay"]
+            + options)
+    out = tmp / "skimage"
+    out.mkdir(parents=True)
+    seconds["skimage_loop"] = wall([sys.executable, "-c", SKIMAGE_LOOP, str(out)]
+                                   + images)
+    return seconds
+
+
+def ratios(seconds):
+    """Speed ratios (images/s over images/s) of one set of wall seconds."""
+    return {"ratio_2w_vs_skimage": seconds["skimage_loop"] / seconds["classicseg_2w"],
+            "ratio_2w_vs_1w": seconds["classicseg_1w"] / seconds["classicseg_2w"],
+            "ratio_2w_vs_1w_1thread": (seconds["classicseg_1w_1thread"]
+                                       / seconds["classicseg_2w"]),
+            "ratio_dask_local2_vs_2w": (seconds["classicseg_2w"]
+                                        / seconds["classicseg_dask_local2"])}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     images = sorted((Path(args.data_root) / "bsds500" / "images").rglob("*.jpg"))
     images = [str(p) for p in images[:args.limit]]
     n = len(images)
-    seconds = {}
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "inputs"
         listing.mkdir()
         for i, path in enumerate(images):   # one flat folder of links: one input
             (listing / f"{i:04d}_{Path(path).name}").symlink_to(path)
-        for name, options in (("1w", ["--workers", "1"]),
-                              ("1w_1thread", ["--workers", "1", "--threads", "1"]),
-                              ("2w", ["--workers", "2"]),
-                              ("dask_local2", ["--dask", "local:2"])):
-            seconds[f"classicseg_{name}"] = wall(
-                [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
-                 "-o", str(Path(tmp) / name), "--n", "500", "--quiet", "--no-overlay"]
-                + options)
-        out = Path(tmp) / "skimage"
-        out.mkdir()
-        seconds["skimage_loop"] = wall([sys.executable, "-c", SKIMAGE_LOOP, str(out)]
-                                       + images)
+        for r in range(args.rounds):
+            rounds.append(one_round(listing, images, Path(tmp) / f"round{r}"))
+            print(f"round {r + 1}: " + ", ".join(f"{k} {s:.1f} s"
+                                                  for k, s in rounds[-1].items()))
+    seconds = {k: statistics.median(one[k] for one in rounds) for k in rounds[0]}
     rate = {k: n / s for k, s in seconds.items()}
-    report = {"images": n, "seconds": seconds, "images_per_s": rate,
-              "ratio_2w_vs_skimage": rate["classicseg_2w"] / rate["skimage_loop"],
-              "ratio_2w_vs_1w": rate["classicseg_2w"] / rate["classicseg_1w"],
-              "ratio_2w_vs_1w_1thread": (rate["classicseg_2w"]
-                                         / rate["classicseg_1w_1thread"]),
-              "ratio_dask_local2_vs_2w": (rate["classicseg_dask_local2"]
-                                          / rate["classicseg_2w"])}
+    report = {"images": n, "rounds": args.rounds, "seconds": seconds,
+              "images_per_s": rate, **ratios(seconds),
+              "each_round": [{"seconds": one, **ratios(one)} for one in rounds]}
     for k in seconds:
-        print(f"{k}: {seconds[k]:.1f} s, {rate[k]:.2f} images/s")
+        print(f"{k}: {seconds[k]:.1f} s, {rate[k]:.2f} images/s (median)")
     print(f"2 workers vs scikit-image loop: {report['ratio_2w_vs_skimage']:.1f}x; "
           f"2 workers vs 1: {report['ratio_2w_vs_1w']:.2f}x "
           f"(vs 1 with one thread: {report['ratio_2w_vs_1w_1thread']:.2f}x); "
