@@ -471,19 +471,25 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
             slots = max(sum(client.nthreads().values()), 1)
             chunks = _chunks(todo, _chunk_size(len(todo), slots, _MAX_DASK_CHUNK))
             in_flight = max(_IN_FLIGHT_PER_WORKER * slots, _MIN_DASK_IN_FLIGHT)
-            futures = {}
+            futures, suspects, alone = {}, [], None
             # with the results: a result left on a worker is lost if it dies
             finishing = as_completed(with_results=True, raise_errors=False)
+
+            def submit(chunk):
+                future = client.submit(_segment_chunk, chunk, method, params, format,
+                                       threads, run, pure=False)
+                futures[future] = chunk
+                finishing.add(future)
+                return future
             while True:
                 if stop.is_set() and not stopping:
                     _stop_dask_run(client, futures, run)
                     stopping = True
-                if not stopping:
+                if not (stopping or suspects):
                     for chunk in itertools.islice(chunks, in_flight - len(futures)):
-                        future = client.submit(_segment_chunk, chunk, method, params,
-                                               format, threads, run, pure=False)
-                        futures[future] = chunk
-                        finishing.add(future)
+                        submit(chunk)
+                elif not (stopping or futures):   # one at a time, alone: a worker's
+                    alone = submit([suspects.pop(0)])   # death blames all it has
                 if finishing.is_empty():
                     return
                 if not finishing.has_ready():
@@ -494,11 +500,11 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
                     if stopping and error is not None:
                         continue   # cancelled: not done
                     if isinstance(error, KilledWorker):
-                        if len(jobs) > 1:   # Dask gave up after its retries
+                        if future is not alone:   # Dask gave up after its retries
                             log.warning("workers died on a task (killed, out of "
                                         "memory?): its %d images are retried one "
                                         "by one", len(jobs))
-                            chunks = itertools.chain(([job] for job in jobs), chunks)
+                            suspects.extend(jobs)
                             continue
                         error = RuntimeError(_DIED_ALONE)
                     yield from zip(jobs, _reports(error or result, len(jobs)))
