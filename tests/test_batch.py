@@ -659,6 +659,36 @@ def test_a_script_importing_numba_compiles_on_our_dask_workers(tmp_path):
     assert {e["segments"] for e in _manifest(out)} == {batch._threads_per_worker(2)}
 
 
+
+@pytest.mark.slow
+def test_a_dask_task_that_raises_fails_its_images_with_the_reason(tmp_path, monkeypatch):
+    """A task erring for another reason than a dead worker (here: as if the worker
+    ran another classicseg) fails its images with that reason; the others finish."""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from classicseg import batch
+    segment_chunk = batch._segment_chunk
+
+    def picky_worker(jobs, *args, **kwargs):
+        if any(path.name == "img03.png" for path, _ in jobs):
+            raise ImportError("this worker runs classicseg 0.0")
+        return segment_chunk(jobs, *args, **kwargs)
+    monkeypatch.setattr(batch, "_segment_chunk", picky_worker)
+    src, out = _rocket_folder(tmp_path, 6), tmp_path / "out"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        result = segment_files([src], out, params={"n": 50}, overlay=False,
+                               progress=False, dask=cluster.scheduler_address)
+    failed = {path.name: reason for path, reason in result.failed}
+    assert "img03.png" in failed
+    assert all("this worker runs classicseg 0.0" in r for r in failed.values())
+    assert len(result.done) + len(failed) == 6 and len(result.done) >= 1
+    assert all(all(p.exists() for p in outputs) for _, outputs in result.done)
+    entries = {Path(e["input"]).name: e for e in _manifest(out)}
+    assert {n for n, e in entries.items() if e["status"] == "failed"} == set(failed)
+    assert all("classicseg 0.0" in entries[n]["error"] for n in failed)
+
 def _gated_tasks(pool, gate):
     """A ``submit(jobs)`` for _as_finished whose tasks wait for ``gate``, and the
     futures it made."""
