@@ -9,7 +9,8 @@ with a fixed-size option so that batches stack.
 """
 import numpy as np
 
-from ._validate import check_choice, check_positive
+from ._numba import jit, serial_if_small
+from ._validate import check_choice, check_positive, to_float
 
 __all__ = ["NODE_FEATURES", "EDGE_FEATURES", "superpixel_graph", "superpixel_pool",
            "superpixel_unpool"]
@@ -44,32 +45,81 @@ def superpixel_graph(image, labels, *, channel_axis=-1):
         pair of adjacent superpixels (node i = label i + 1, sorted by source then
         target), ``edge_attr`` (2E, 2) float32 (:data:`EDGE_FEATURES`).
     """
-    from .features import _as_rgb, _extent, _Pixels
+    from .color import check_rgb, lab_planes
+    from .features import _as_rgb
     from .graph import region_adjacency_graph
     rgb = _as_rgb(image, channel_axis)
     labels = np.asarray(labels)
     if labels.shape != rgb.shape[:2] or labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers of shape {rgb.shape[:2]}, got "
                          f"{labels.dtype} {labels.shape}")
-    k = max(int(labels.max()), 0)
-    px = _Pixels(rgb, labels, k)
-    scaled = rgb.reshape(-1, 3) / (255.0 if rgb.dtype == np.uint8 else 1.0)
-    stats = [px.mean_std(px.lab), px.mean_std(scaled)]
-    cy, cx, top, bottom, left, right, _, _ = _extent(px, {})
-    box = np.stack([left, top, right + 1, bottom + 1], 1).astype(np.float64)
-    box[px.count == 0] = 0
-    x = np.concatenate(stats + [np.stack([cx, cy, px.count], 1), box], 1)
-    graph = region_adjacency_graph(np.maximum(labels, 0))
-    pairs = graph.edges.astype(np.int64)
+    if rgb.dtype.kind == "f":
+        check_rgb(rgb)
+    graph = region_adjacency_graph(np.maximum(labels, 0), gradient=False)
+    unit_rgb = np.moveaxis(to_float(rgb), -1, 0)     # integers scaled to 0..1
+    planes = np.concatenate([lab_planes(rgb), unit_rgb.astype(np.float32)])
+    with serial_if_small(labels.size):
+        count, xy, box, mean, std = _node_statistics(
+            np.ascontiguousarray(labels, np.int64), planes, graph.n_nodes)
+    x = np.concatenate([mean[:, :3], std[:, :3], mean[:, 3:], std[:, 3:], xy,
+                        count[:, None], box], 1)
+    pairs = graph.edges
     both = np.concatenate([pairs, pairs[:, ::-1]])
-    mean_lab = x[:, :3]                    # the Lab already converted, not again
-    distance = np.linalg.norm(mean_lab[pairs[:, 0]] - mean_lab[pairs[:, 1]], axis=1)
+    distance = np.linalg.norm(mean[pairs[:, 0], :3] - mean[pairs[:, 1], :3], axis=1)
     attr = np.stack([distance, graph.boundary_length], 1)
     attr = np.concatenate([attr, attr])
     order = np.lexsort((both[:, 1], both[:, 0]))
-    return {"x": x.astype(np.float32), "pos": np.stack([cx, cy], 1).astype(np.float32),
+    return {"x": x.astype(np.float32), "pos": xy.astype(np.float32),
             "edge_index": np.ascontiguousarray(both[order].T),
             "edge_attr": attr[order].astype(np.float32)}
+
+
+@jit
+def _node_statistics(labels, planes, k):
+    """Per node i (label i + 1; labels <= 0 are no node): pixel count, centroid
+    (x, y), bounding box (left, top, right, bottom; right and bottom exclusive), and
+    each plane's mean and standard deviation, from a second pass over the
+    deviations (no cancellation: a flat region's is exactly 0).  Nodes of no pixel
+    get zeros."""
+    C, H, W = planes.shape
+    count = np.zeros(k, np.int64)
+    xy = np.zeros((k, 2))
+    box = np.empty((k, 4), np.int64)
+    box[:, :2] = max(H, W)
+    box[:, 2:] = 0
+    mean = np.zeros((k, C))
+    std = np.zeros((k, C))
+    for y in range(H):
+        for x in range(W):
+            node = labels[y, x] - 1
+            if node < 0:
+                continue
+            count[node] += 1
+            xy[node, 0] += x
+            xy[node, 1] += y
+            box[node, 0] = min(box[node, 0], x)
+            box[node, 1] = min(box[node, 1], y)
+            box[node, 2] = max(box[node, 2], x + 1)
+            box[node, 3] = max(box[node, 3], y + 1)
+            for c in range(C):
+                mean[node, c] += planes[c, y, x]
+    for node in range(k):
+        n = max(count[node], 1)
+        xy[node] /= n
+        mean[node] /= n
+        if count[node] == 0:
+            box[node] = 0
+    for y in range(H):
+        for x in range(W):
+            node = labels[y, x] - 1
+            if node < 0:
+                continue
+            for c in range(C):
+                d = planes[c, y, x] - mean[node, c]
+                std[node, c] += d * d
+    for node in range(k):
+        std[node] = np.sqrt(std[node] / max(count[node], 1))
+    return count, xy, box, mean, std
 
 
 def superpixel_pool(feature_map, labels, reduce="mean", *, size=None):

@@ -51,6 +51,56 @@ def test_node_features_against_a_loop(scene):
         np.testing.assert_allclose(g["pos"][r - 1], [xs.mean(), ys.mean()], rtol=1e-5)
 
 
+def test_node_features_against_skimage_regionprops(scene):
+    from skimage.measure import regionprops_table
+    img, labels = scene
+    x = superpixel_graph(img, labels)["x"]
+    col = {name: x[:, i] for i, name in enumerate(NODE_FEATURES)}
+    for names, image in (("Lab", rgb2lab(img)), ("RGB", img / 255)):
+        props = regionprops_table(labels, image, properties=(
+            "area", "centroid", "bbox", "intensity_mean", "intensity_std"))
+        for c, name in enumerate(names):
+            np.testing.assert_allclose(col[f"mean_{name}"],
+                                       props[f"intensity_mean-{c}"], rtol=1e-4, atol=1e-4)
+            np.testing.assert_allclose(col[f"std_{name}"],
+                                       props[f"intensity_std-{c}"], rtol=1e-3, atol=1e-4)
+    np.testing.assert_array_equal(col["area"], props["area"])
+    np.testing.assert_allclose(col["centroid_y"], props["centroid-0"], rtol=1e-6)
+    np.testing.assert_allclose(col["centroid_x"], props["centroid-1"], rtol=1e-6)
+    for name, key in (("bbox_top", 0), ("bbox_left", 1), ("bbox_bottom", 2),
+                      ("bbox_right", 3)):
+        np.testing.assert_array_equal(col[name], props[f"bbox-{key}"])
+
+
+def test_rgb_features_are_0_to_1_whatever_the_image_dtype(scene):
+    img, labels = scene
+    expected = superpixel_graph(img, labels)["x"]
+    as_16bit = img.astype(np.uint16) * 257                 # 255 -> 65535
+    np.testing.assert_allclose(superpixel_graph(as_16bit, labels)["x"], expected,
+                               rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(superpixel_graph(img / 255.0, labels)["x"], expected,
+                               rtol=1e-4, atol=1e-3)
+    bad = img / 255.0
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="image"):
+        superpixel_graph(bad, labels)
+
+
+def test_flat_regions_have_zero_std_and_missing_labels_zero_rows():
+    img = np.full((6, 8, 3), 200, np.uint8)
+    img[:, 4:] = (10, 120, 250)
+    labels = np.ones((6, 8), np.int64)
+    labels[:, 4:] = 3                                       # label 2 has no pixel
+    g = superpixel_graph(img, labels)
+    row = dict(zip(NODE_FEATURES, g["x"].T))
+    for name in ("std_L", "std_a", "std_b", "std_R", "std_G", "std_B"):
+        np.testing.assert_array_equal(row[name], 0)
+    np.testing.assert_array_equal(g["x"][1], 0)
+    assert row["bbox_left"][2] == 4 and row["bbox_right"][2] == 8
+    np.testing.assert_array_equal(g["edge_index"], [[0, 2], [2, 0]])
+    assert g["edge_attr"][0, 1] == 6
+
+
 def test_pool_and_unpool(scene, rng):
     _, labels = scene
     fmap = rng.normal(size=labels.shape + (3,))
