@@ -9,7 +9,7 @@ with a fixed-size option so that batches stack.
 """
 import numpy as np
 
-from ._numba import jit, serial_if_small
+from ._numba import jit
 from ._validate import check_choice, check_positive, to_float
 
 __all__ = ["NODE_FEATURES", "EDGE_FEATURES", "superpixel_graph", "superpixel_pool",
@@ -58,9 +58,8 @@ def superpixel_graph(image, labels, *, channel_axis=-1):
     graph = region_adjacency_graph(np.maximum(labels, 0), gradient=False)
     unit_rgb = np.moveaxis(to_float(rgb), -1, 0)     # integers scaled to 0..1
     planes = np.concatenate([lab_planes(rgb), unit_rgb.astype(np.float32)])
-    with serial_if_small(labels.size):
-        count, xy, box, mean, std = _node_statistics(
-            np.ascontiguousarray(labels, np.int64), planes, graph.n_nodes)
+    count, xy, box, mean, std = _node_statistics(
+        np.ascontiguousarray(labels, np.int64), planes, graph.n_nodes)
     x = np.concatenate([mean[:, :3], std[:, :3], mean[:, 3:], std[:, 3:], xy,
                         count[:, None], box], 1)
     pairs = graph.edges
@@ -143,26 +142,42 @@ def superpixel_pool(feature_map, labels, reduce="mean", *, size=None):
     check_choice(reduce, "reduce", ("mean", "max", "sum"))
     values, flat = _flat(feature_map, labels)
     k = max(int(flat.max(initial=0)), 0)
-    inside = flat > 0
-    index, values = flat[inside] - 1, values[inside].astype(np.float64)
-    out = np.zeros((k, values.shape[1]))
-    if reduce == "max":
-        order = np.argsort(index, kind="stable")
-        present, starts = np.unique(index[order], return_index=True)
-        if present.size:
-            out[present] = np.maximum.reduceat(values[order], starts, axis=0)
-    else:
-        for c in range(values.shape[1]):
-            out[:, c] = np.bincount(index, values[:, c], minlength=k)
-        if reduce == "mean":
-            count = np.bincount(index, minlength=k)[:, None]
-            out = np.divide(out, count, out=np.zeros_like(out), where=count > 0)
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    out = _pool(flat, np.ascontiguousarray(values), k, reduce == "max",
+                reduce == "mean")
     if size is None:
         return out
     size = check_positive(size, "size", integer=True)
     fixed = np.zeros((size, out.shape[1]))
     fixed[:min(k, size)] = out[:size]
     return fixed, np.arange(size) < k
+
+
+@jit
+def _pool(flat, values, k, take_max, average):
+    """Row i: the sum (or max, or mean) of the ``values`` rows of label i + 1;
+    labels <= 0 are left out, a label of no pixel gets a zero row."""
+    out = np.full((k, values.shape[1]), -np.inf if take_max else 0.0)
+    count = np.zeros(k, np.int64)
+    for p in range(flat.size):
+        node = flat[p] - 1
+        if node < 0:
+            continue
+        count[node] += 1
+        for c in range(values.shape[1]):
+            v = values[p, c]
+            if take_max:
+                if v > out[node, c] or v != v:     # NaN propagates, as np.max
+                    out[node, c] = v
+            else:
+                out[node, c] += v
+    for node in range(k):
+        if count[node] == 0:
+            out[node] = 0.0
+        elif average:
+            out[node] /= count[node]
+    return out
 
 
 def superpixel_unpool(values, labels):

@@ -123,6 +123,23 @@ def test_pool_and_unpool(scene, rng):
     assert trimmed.shape == (5, 3) and mask.all()
 
 
+def test_pool_edge_cases():
+    labels = np.array([[1, 1, 3], [1, 4, 4]])                    # label 2 has no pixel
+    fmap = np.array([[-5, -7, 2], [-6, 1, 9]], np.int16)        # all-negative region
+    for reduce, expected in (("max", [-5, 0, 2, 9]), ("mean", [-6, 0, 2, 5]),
+                             ("sum", [-18, 0, 2, 10])):
+        pooled = superpixel_pool(fmap, labels, reduce)
+        assert pooled.dtype == np.float64
+        np.testing.assert_array_equal(pooled[:, 0], expected)
+    floats = fmap.astype(np.float32)
+    floats[0, 1] = np.nan
+    for reduce in ("max", "mean", "sum"):
+        pooled = superpixel_pool(floats, labels, reduce)[:, 0]
+        assert np.isnan(pooled[0]) and not np.isnan(pooled[1:]).any()
+    np.testing.assert_array_equal(superpixel_pool(fmap, np.zeros_like(labels)),
+                                  np.zeros((0, 1)))
+
+
 def test_bad_input(scene):
     img, labels = scene
     with pytest.raises(ValueError, match="reduce"):
