@@ -60,7 +60,7 @@ _MERGE_THRESHOLD = 0.003  # ncut's default for method="merge": BSDS val meets al
                           # published NCuts figures there (README)
 _CONTOUR_FLOOR = 1e-3  # added to the contour factor (see ncut's docstring)
 _WALL = 2 * _CONTOUR_FLOOR   # links below this weight are cut (_attached)
-_BAND_PIXELS = 1 << 17   # pixels per band of region_affinity (~100 MB of links)
+_REGION_CHUNKS = 64      # units of region_affinity's parallel loops
 
 
 class NcutResult:
@@ -278,22 +278,32 @@ def pixel_affinity(planes, radius, sigma_color, sigma_space, edges=None,
     ``planes``: float32 features (C, H, W); ``edges``: an (H, W) edge map for the
     intervening-contour term, or None.  Row ``i`` is pixel ``i`` in raster order;
     no diagonal."""
-    planes = np.ascontiguousarray(planes, dtype=np.float32)
+    planes, links = _link_setup(planes, radius, sigma_color, sigma_space, edges,
+                                sigma_contour)
+    offsets = links[2]
     C, H, W = planes.shape
-    offsets = _disk_offsets(radius)
-    starts, points, n_points = _lines(offsets)
-    use_edges = edges is not None
-    edge_map = (np.ascontiguousarray(edges, dtype=np.float32) if use_edges
-                else np.zeros((1, 1), np.float32))
     counts = _neighbour_counts(offsets, H, W)
     indptr = np.zeros(H * W + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
     indices = np.empty(indptr[-1], np.int32)
     data = np.empty(indptr[-1], np.float64)
-    _fill_affinity(planes, edge_map, use_edges, offsets, starts, points, n_points,
-                   1.0 / sigma_color ** 2, 1.0 / sigma_space ** 2,
-                   1.0 / sigma_contour ** 2, indptr, indices, data)
+    _fill_affinity(planes, *links, indptr, indices, data)
     return sparse.csr_matrix((data, indices, indptr), shape=(H * W, H * W))
+
+
+def _link_setup(planes, radius, sigma_color, sigma_space, edges, sigma_contour):
+    """``planes`` as float32 and the arguments of :func:`_link_weight` after the
+    pixel pair: edge map, whether it is used, offsets, their contour lines and the
+    inverse squared sigmas."""
+    planes = np.ascontiguousarray(planes, dtype=np.float32)
+    offsets = _disk_offsets(radius)
+    starts, points, n_points = _lines(offsets)
+    use_edges = edges is not None
+    edge_map = (np.ascontiguousarray(edges, dtype=np.float32) if use_edges
+                else np.zeros((1, 1), np.float32))
+    return planes, (edge_map, use_edges, offsets, starts, points, n_points,
+                    1.0 / sigma_color ** 2, 1.0 / sigma_space ** 2,
+                    1.0 / sigma_contour ** 2)
 
 
 def region_affinity(planes, groups, m, radius, sigma_color, sigma_space, edges=None,
@@ -302,24 +312,94 @@ def region_affinity(planes, groups, m, radius, sigma_color, sigma_space, edges=N
     ``groups`` ((H, W) ints 0..m-1; ``m`` = none, e.g. unlabelled pixels), CSR (m, m);
     the diagonal holds each group's internal association.
 
-    Built band by band of rows (``_BAND_PIXELS`` pixels each), so the pixel graph is
-    never held whole: memory stays ~100 MB at any image size."""
-    C, H, W = planes.shape
-    groups = np.ascontiguousarray(groups, dtype=np.int64)
-    margin = int(np.floor(radius))
-    rows = max(_BAND_PIXELS // W, 1)
-    total = sparse.csr_matrix((m, m))
-    for top in range(0, H, rows):
-        lo, hi = max(top - margin, 0), min(top + rows + margin, H)
-        band = pixel_affinity(planes[:, lo:hi], radius, sigma_color, sigma_space,
-                              None if edges is None else edges[lo:hi], sigma_contour)
-        columns = groups[lo:hi]
-        own = columns.copy()   # the band's pixels count as rows, its margins do not
-        own[:top - lo] = m
-        own[top + rows - lo:] = m
-        total = total + _coarse_graph(band.indptr, band.indices, band.data,
-                                      own.ravel(), m, columns.ravel())
-    return total
+    Each group's row is summed straight from its pixels' links, never stored: memory
+    is that of the result, and no time goes to writing and reading ~100 MB of
+    links per 10^5 pixels."""
+    planes, links = _link_setup(planes, radius, sigma_color, sigma_space, edges,
+                                sigma_contour)
+    offsets = links[2]
+    flat = np.ascontiguousarray(groups, dtype=np.int64).ravel()
+    order = np.argsort(flat, kind="stable")
+    starts = np.searchsorted(flat[order], np.arange(m + 1))
+    # pieces: runs of one group's pixels (in ``order``), also cut where the parallel
+    # chunks of equal pixel counts meet, so that threads share a large group
+    cuts = np.linspace(0, starts[-1], _REGION_CHUNKS + 1).astype(np.int64)
+    pieces = np.union1d(starts, cuts)
+    chunks = np.searchsorted(pieces, cuts)
+    degree = np.zeros(len(pieces), np.int64)
+    _piece_degrees(flat, order, pieces, chunks, offsets, planes.shape[1:], m,
+                   degree[1:])
+    indptr = np.cumsum(degree)
+    indices = np.empty(indptr[-1], np.int64)
+    data = np.empty(indptr[-1])
+    _fill_piece_rows(planes, *links, flat, order, pieces, chunks, m, indptr, indices,
+                     data)
+    rows = np.repeat(flat[order[pieces[:-1]]], degree[1:])
+    return sparse.csr_matrix((data, (rows, indices)), shape=(m, m))   # sums pieces
+
+
+@jit(parallel=True)
+def _piece_degrees(flat, order, pieces, chunks, offsets, shape, m, degree):
+    """``degree[i]``: how many groups (its own included) piece i's pixels link to."""
+    H, W = shape
+    for c in prange(chunks.shape[0] - 1):
+        seen = np.full(m, -1, np.int64)
+        for i in range(chunks[c], chunks[c + 1]):
+            n = 0
+            for q in range(pieces[i], pieces[i + 1]):
+                y, x = divmod(order[q], W)
+                for o in range(offsets.shape[0]):
+                    yy, xx = y + offsets[o, 0], x + offsets[o, 1]
+                    if 0 <= yy < H and 0 <= xx < W:
+                        b = flat[yy * W + xx]
+                        if b < m and seen[b] != i:
+                            seen[b] = i
+                            n += 1
+            degree[i] = n
+
+
+@jit(parallel=True)
+def _fill_piece_rows(planes, edges, use_edges, offsets, line_starts, points,
+                     n_points, inv_c2, inv_s2, inv_e2, flat, order, pieces, chunks, m,
+                     indptr, indices, data):
+    """Row i: the links of piece i's pixels summed per group they reach, in the
+    order first reached (a dense accumulator per chunk).  A link inside the group
+    (w_pq and w_qp both on its diagonal) is computed once, from its pixel earlier in
+    raster order (``offsets[half:]`` point forwards)."""
+    H, W = planes.shape[1:]
+    half = offsets.shape[0] // 2
+    for c in prange(chunks.shape[0] - 1):
+        acc = np.zeros(m)
+        seen = np.zeros(m, np.bool_)
+        for i in range(chunks[c], chunks[c + 1]):
+            n = indptr[i]
+            group = flat[order[pieces[i]]]
+            for q in range(pieces[i], pieces[i + 1]):
+                y, x = divmod(order[q], W)
+                for o in range(offsets.shape[0]):
+                    yy, xx = y + offsets[o, 0], x + offsets[o, 1]
+                    if not (0 <= yy < H and 0 <= xx < W):
+                        continue
+                    b = flat[yy * W + xx]
+                    if b >= m:
+                        continue
+                    if not seen[b]:
+                        seen[b] = True
+                        indices[n] = b
+                        n += 1
+                    if b != group:
+                        acc[b] += _link_weight(planes, edges, use_edges, offsets,
+                                               line_starts, points, n_points, inv_c2,
+                                               inv_s2, inv_e2, o, y, x)
+                    elif o >= half:   # a link inside the group, from its earlier end
+                        acc[b] += 2.0 * _link_weight(planes, edges, use_edges, offsets,
+                                                     line_starts, points, n_points,
+                                                     inv_c2, inv_s2, inv_e2, o, y, x)
+            for t in range(indptr[i], n):
+                b = indices[t]
+                data[t] = acc[b]
+                acc[b] = 0.0
+                seen[b] = False
 
 
 def _disk_offsets(radius):
@@ -369,32 +449,39 @@ def _neighbour_counts(offsets, H, W):
 @jit(parallel=True)
 def _fill_affinity(planes, edges, use_edges, offsets, starts, points, n_points,
                    inv_c2, inv_s2, inv_e2, indptr, indices, data):
-    C, H, W = planes.shape
+    H, W = planes.shape[1:]
     for y in prange(H):
         for x in range(W):
             n = indptr[y * W + x]
             for o in range(offsets.shape[0]):
-                dy, dx = offsets[o, 0], offsets[o, 1]
-                yy, xx = y + dy, x + dx
+                yy, xx = y + offsets[o, 0], x + offsets[o, 1]
                 if not (0 <= yy < H and 0 <= xx < W):
                     continue
-                d2 = 0.0
-                for c in range(C):
-                    t = planes[c, y, x] - planes[c, yy, xx]
-                    d2 += t * t
-                energy = d2 * inv_c2 + (dy * dy + dx * dx) * inv_s2
-                if use_edges:
-                    sy, sx = y + starts[o, 0], x + starts[o, 1]
-                    peak = 0.0
-                    for s in range(n_points[o]):
-                        peak = max(peak, edges[sy + points[o, s, 0], sx + points[o, s, 1]])
-                    weight = np.exp(-energy) * (np.exp(-peak * peak * inv_e2)
-                                                + _CONTOUR_FLOOR)
-                else:
-                    weight = np.exp(-energy)
                 indices[n] = yy * W + xx
-                data[n] = weight
+                data[n] = _link_weight(planes, edges, use_edges, offsets, starts,
+                                       points, n_points, inv_c2, inv_s2, inv_e2, o, y,
+                                       x)
                 n += 1
+
+
+@jit(inline=True)
+def _link_weight(planes, edges, use_edges, offsets, starts, points, n_points, inv_c2,
+                 inv_s2, inv_e2, o, y, x):
+    """The weight between pixel (y, x) and its neighbour at ``offsets[o]`` (inside
+    the image): colour and distance, times the intervening-contour term."""
+    dy, dx = offsets[o, 0], offsets[o, 1]
+    d2 = 0.0
+    for c in range(planes.shape[0]):
+        t = planes[c, y, x] - planes[c, y + dy, x + dx]
+        d2 += t * t
+    energy = d2 * inv_c2 + (dy * dy + dx * dx) * inv_s2
+    if not use_edges:
+        return np.exp(-energy)
+    sy, sx = y + starts[o, 0], x + starts[o, 1]
+    peak = 0.0
+    for s in range(n_points[o]):
+        peak = max(peak, edges[sy + points[o, s, 0], sx + points[o, s, 1]])
+    return np.exp(-energy) * (np.exp(-peak * peak * inv_e2) + _CONTOUR_FLOOR)
 
 
 def _attached(affinity):
@@ -699,14 +786,12 @@ def _embedding(W, k, groups, refine_iter, rng):
     return _refine(W, degree, small[groups], refine_iter)
 
 
-def _coarse_graph(indptr, indices, data, groups, m, column_groups=None):
-    """``P^T W P`` for the indicator ``P`` of ``groups`` (CSR, m x m); ``column_groups``
-    (default ``groups``) for the columns of a band of rows; nodes in group ``m`` are
-    left out."""
+def _coarse_graph(indptr, indices, data, groups, m):
+    """``P^T W P`` for the indicator ``P`` of ``groups`` (CSR, m x m); nodes in group
+    ``m`` are left out."""
     order = np.argsort(groups, kind="stable")
     starts = np.searchsorted(groups[order], np.arange(m + 1))
-    columns = groups if column_groups is None else column_groups
-    c_indptr, c_indices, c_data = _coarse_rows(indptr, indices, data, columns, order,
+    c_indptr, c_indices, c_data = _coarse_rows(indptr, indices, data, groups, order,
                                                starts, m)
     return sparse.csr_matrix((c_data, c_indices, c_indptr), shape=(m, m))
 
