@@ -4,7 +4,7 @@ side with the scikit-image / NumPy / SciPy code a user would write without it.
     python benchmarks/bench_gnn.py [--data-root ../shared/data] [--limit 40]
                                    [--repeats 3] [--channels 16]
 
-In this one process, on the first ``--limit`` BSDS500 images (train, test, val in
+In this one process, on the first ``--limit`` BSDS500 images (test, train, val in
 path order, 481x321), each with ``classicseg.slic(img, n=500)`` labels made once and
 not timed:
 

@@ -327,53 +327,36 @@ def region_affinity(planes, groups, m, radius, sigma_color, sigma_space, edges=N
     pieces = np.union1d(starts, cuts)
     chunks = np.searchsorted(pieces, cuts)
     degree = np.zeros(len(pieces), np.int64)
-    _piece_degrees(flat, order, pieces, chunks, offsets, planes.shape[1:], m,
-                   degree[1:])
+    none = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    _piece_rows(planes, *links, flat, order, pieces, chunks, m, False, degree[1:],
+                *none)
     indptr = np.cumsum(degree)
     indices = np.empty(indptr[-1], np.int64)
     data = np.empty(indptr[-1])
-    _fill_piece_rows(planes, *links, flat, order, pieces, chunks, m, indptr, indices,
-                     data)
+    _piece_rows(planes, *links, flat, order, pieces, chunks, m, True, degree[1:],
+                indptr, indices, data)
     rows = np.repeat(flat[order[pieces[:-1]]], degree[1:])
     return sparse.csr_matrix((data, (rows, indices)), shape=(m, m))   # sums pieces
 
 
 @jit(parallel=True)
-def _piece_degrees(flat, order, pieces, chunks, offsets, shape, m, degree):
-    """``degree[i]``: how many groups (its own included) piece i's pixels link to."""
-    H, W = shape
-    for c in prange(chunks.shape[0] - 1):
-        seen = np.full(m, -1, np.int64)
-        for i in range(chunks[c], chunks[c + 1]):
-            n = 0
-            for q in range(pieces[i], pieces[i + 1]):
-                y, x = divmod(order[q], W)
-                for o in range(offsets.shape[0]):
-                    yy, xx = y + offsets[o, 0], x + offsets[o, 1]
-                    if 0 <= yy < H and 0 <= xx < W:
-                        b = flat[yy * W + xx]
-                        if b < m and seen[b] != i:
-                            seen[b] = i
-                            n += 1
-            degree[i] = n
-
-
-@jit(parallel=True)
-def _fill_piece_rows(planes, edges, use_edges, offsets, line_starts, points,
-                     n_points, inv_c2, inv_s2, inv_e2, flat, order, pieces, chunks, m,
-                     indptr, indices, data):
-    """Row i: the links of piece i's pixels summed per group they reach, in the
-    order first reached (a dense accumulator per chunk).  A link inside the group
-    (w_pq and w_qp both on its diagonal) is computed once, from its pixel earlier in
-    raster order (``offsets[half:]`` point forwards)."""
+def _piece_rows(planes, edges, use_edges, offsets, line_starts, points, n_points,
+                inv_c2, inv_s2, inv_e2, flat, order, pieces, chunks, m, weigh, degree,
+                indptr, indices, data):
+    """Row i: the groups piece i's pixels link to (``degree[i]`` of them, its own
+    included), in the order first reached, and with ``weigh`` (CSR ``indptr`` from
+    the degrees) their links summed per group (a dense accumulator per chunk).  A
+    link inside the group (w_pq and w_qp both on its diagonal) is computed once,
+    from its pixel earlier in raster order (``offsets[half:]`` point forwards)."""
     H, W = planes.shape[1:]
     half = offsets.shape[0] // 2
     for c in prange(chunks.shape[0] - 1):
         acc = np.zeros(m)
         seen = np.zeros(m, np.bool_)
+        reached = np.empty(m, np.int64)
         for i in range(chunks[c], chunks[c + 1]):
-            n = indptr[i]
             group = flat[order[pieces[i]]]
+            n = 0
             for q in range(pieces[i], pieces[i + 1]):
                 y, x = divmod(order[q], W)
                 for o in range(offsets.shape[0]):
@@ -385,21 +368,20 @@ def _fill_piece_rows(planes, edges, use_edges, offsets, line_starts, points,
                         continue
                     if not seen[b]:
                         seen[b] = True
-                        indices[n] = b
+                        reached[n] = b
                         n += 1
-                    if b != group:
-                        acc[b] += _link_weight(planes, edges, use_edges, offsets,
-                                               line_starts, points, n_points, inv_c2,
-                                               inv_s2, inv_e2, o, y, x)
-                    elif o >= half:   # a link inside the group, from its earlier end
-                        acc[b] += 2.0 * _link_weight(planes, edges, use_edges, offsets,
-                                                     line_starts, points, n_points,
-                                                     inv_c2, inv_s2, inv_e2, o, y, x)
-            for t in range(indptr[i], n):
-                b = indices[t]
-                data[t] = acc[b]
-                acc[b] = 0.0
+                    if weigh and (b != group or o >= half):
+                        acc[b] += (1.0 if b != group else 2.0) * _link_weight(
+                            planes, edges, use_edges, offsets, line_starts, points,
+                            n_points, inv_c2, inv_s2, inv_e2, o, y, x)
+            degree[i] = n
+            for t in range(n):
+                b = reached[t]
                 seen[b] = False
+                if weigh:
+                    indices[indptr[i] + t] = b
+                    data[indptr[i] + t] = acc[b]
+                    acc[b] = 0.0
 
 
 def _disk_offsets(radius):
