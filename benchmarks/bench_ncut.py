@@ -1,7 +1,7 @@
 """classicseg's normalized cuts side by side with scikit-image.
 
     python benchmarks/bench_ncut.py [--data-root ../shared/data] [--limit 20]
-                                    [--skip-big] [--skip-pixel]
+                                    [--skip-big] [--skip-pixel] [--skip-regions]
 
 In this one process, on the BSDS500 val images (481x321):
 
@@ -14,6 +14,10 @@ In this one process, on the BSDS500 val images (481x321):
   and with the k-way cut into as many segments as scikit-image returned.  The Ncut
   value of each result is computed on that one graph (no self-loops);
 * the same on one 6-megapixel image (103070.jpg resized to 3000x2000);
+* **pixel-weight superpixel Ncut** at its defaults (``weight="pixel"``, the
+  pixel graph summed over the regions, merge cut) on SLIC-400 and on mean-shift
+  regions (``classicseg.mean_shift(img, min_size=100)``, the best BSDS row):
+  median time of the cut alone, superpixels made beforehand; no peer has it;
 * **pixel-level Ncut** into 20 segments, default parameters (the two-level solve):
   ``classicseg.ncut(img, 20)`` (k-way into 40, merged to 20) and
   ``classicseg.ncut(img, 20, method="kway")``: median time; scikit-image has no
@@ -83,20 +87,41 @@ def summarize(rows):
     return med
 
 
-def pixel_case(images, method):
-    classicseg.ncut(images[0], 20, method=method)   # compile
+def median_runs(segment, inputs):
+    """Median and max time of ``segment(*args)`` over ``inputs``, after one compile run."""
+    segment(*inputs[0])
     times, segments = [], []
-    for img in images:
-        seconds, labels = timed(classicseg.ncut, img, 20, method=method)
+    for args in inputs:
+        seconds, labels = timed(segment, *args)
         times.append(seconds)
         segments.append(int(labels.max()))
     return {"median_s": float(np.median(times)), "max_s": float(np.max(times)),
             "segments_median": float(np.median(segments))}
 
 
+def pixel_case(images, method):
+    return median_runs(lambda img: classicseg.ncut(img, 20, method=method),
+                       [(img,) for img in images])
+
+
+def region_case(images, base):
+    """ncut_superpixels at its defaults on regions made beforehand."""
+    regions = [base(img) for img in images]
+    row = median_runs(classicseg.ncut_superpixels, list(zip(images, regions)))
+    row["regions_median"] = float(np.median([int(r.max()) for r in regions]))
+    return row
+
+
+REGION_BASES = {
+    "slic400": lambda img: classicseg.slic(img, n=N_SUPERPIXELS),
+    "meanshift": lambda img: classicseg.mean_shift(img, min_size=100),
+}
+
+
 def main():
     parser = bsds_parser(__doc__, "ncut.json")
     parser.add_argument("--skip-pixel", action="store_true")
+    parser.add_argument("--skip-regions", action="store_true")
     args = parser.parse_args()
     root = Path(args.data_root)
     ids = bsds500_ids(root, "val")[:args.limit]
@@ -118,6 +143,13 @@ def main():
         print(f"| classicseg ncut_superpixels {name} | {1000 * med[name + '_s']:.1f} | "
               f"{med['ratio_' + name]:.1f} | {med['value_' + name + '_median']:.3f} | "
               f"{med['value_' + name + '_le_skimage']}/{len(rows)} |")
+    if not args.skip_regions:
+        for name, base in REGION_BASES.items():
+            report[f"regions_{name}"] = reg = region_case(images, base)
+            print(f"ncut_superpixels(img, regions) defaults on {name} "
+                  f"({reg['regions_median']:.0f} regions): median "
+                  f"{1000 * reg['median_s']:.0f} ms, max {1000 * reg['max_s']:.0f} ms, "
+                  f"{reg['segments_median']:.0f} segments")
     if not args.skip_big:
         img = load_bsds500(root, "val", "103070")[0]
         big = cv2.resize(img, (3000, 2000), interpolation=cv2.INTER_CUBIC)
