@@ -48,9 +48,8 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Tuple
+from typing import NamedTuple
 
 from tqdm import tqdm
 
@@ -70,26 +69,64 @@ _STALE_TMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")   # io._atomic_write's nam
 _MODES = (None, "resume", "overwrite")
 
 
-@dataclass
 class BatchResult:
     """What :func:`segment_files` did: the images segmented (with their outputs),
-    those skipped (outputs kept) and the inputs that failed (with the reason)."""
+    those skipped (outputs kept) and the inputs that failed (with the reason).
 
-    done: List[Tuple[Path, Tuple[Path, ...]]] = field(default_factory=list)
-    failed: List[Tuple[Path, str]] = field(default_factory=list)
-    skipped: List[Path] = field(default_factory=list)
+    Each image's paths are kept as strings and made Paths on access: as Paths, a
+    10^7-image run held about 1 KB per image for what the command only counts."""
+
+    def __init__(self, task):
+        self._task = task
+        self._done, self._failed, self._skipped = [], [], []
+
+    @property
+    def done(self):
+        """``[(input path, output paths)]`` of the images segmented."""
+        return [(Path(path), self._task.outputs(base, labels))
+                for path, base, labels in self._done]
+
+    @property
+    def failed(self):
+        """``[(input path, reason)]`` of the inputs that failed."""
+        return [(Path(path), reason) for path, reason in self._failed]
+
+    @property
+    def skipped(self):
+        """The input paths whose outputs were kept."""
+        return [Path(path) for path in self._skipped]
 
     @property
     def exit_code(self):
         """0 if no input failed, else 1."""
-        return 1 if self.failed else 0
+        return 1 if self._failed else 0
+
+
+class _Task(NamedTuple):
+    """How a run segments each image and names its outputs."""
+
+    method: str
+    params: dict
+    format: str
+    overlay: bool
+
+    def outputs(self, base, labels=None):
+        """The output paths of the image whose outputs are named ``base`` +
+        "_labels...", "_overlay.png" (``labels``: where its label map went instead,
+        a .npy for labels a PNG cannot hold)."""
+        base = Path(base)
+        if labels is None:
+            labels = base.parent / (base.name + ("_labels.npz" if self.format == "npz"
+                                                 else "_labels.npy" if self.format == "npy"
+                                                 else "_labels.png"))
+        overlay = base.parent / (base.name + "_overlay.png")
+        return (Path(labels), overlay) if self.overlay else (Path(labels),)
 
 
 def collect_inputs(inputs, *, recursive=False, extensions=None):
     """The image files named in ``inputs``, sorted within each input (see
     :func:`plan_inputs`)."""
-    return [path for path, _ in plan_inputs(inputs, recursive=recursive,
-                                            extensions=extensions)]
+    return [Path(path) for path, _ in _plan(inputs, recursive, extensions)]
 
 
 def plan_inputs(inputs, *, recursive=False, extensions=None):
@@ -98,6 +135,13 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
     (``recursive``: their subfolders' too) with base = their path inside the folder,
     without suffix; globs expanded.  ``extensions`` (e.g. ``[".jpg"]``) filters
     folders and globs; files that :func:`segment_files` wrote are left out."""
+    return [(Path(path), Path(base)) for path, base in _plan(inputs, recursive,
+                                                             extensions)]
+
+
+def _plan(inputs, recursive, extensions):
+    """:func:`plan_inputs` as strings, spelled as ``str(Path(...))``: a Path costs
+    about 300 bytes, its string 80."""
     suffixes = (IMAGE_SUFFIXES if extensions is None else
                 {e.lower() if e.startswith(".") else "." + e.lower()
                  for e in extensions})
@@ -105,45 +149,76 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
     for item in map(str, map(os.fspath, inputs)):
         path = Path(item)
         if path.is_dir():
-            found = _folder_images(path, recursive, suffixes)
+            found = _folder_images(str(path), recursive, suffixes)
             if not found:
                 log.warning("%s: no images in this folder", path)
-            planned.extend((p, p.relative_to(path).with_suffix("")) for p in found)
+            planned.extend(found)
         elif not path.exists() and glob.has_magic(item):
             found = sorted(Path(p) for p in glob.glob(item, recursive=recursive))
-            found = [p for p in found if _is_image(p, suffixes)]
+            found = [(str(p), p.stem) for p in found
+                     if p.is_file() and _is_image_name(p.name, suffixes)]
             if not found:
                 log.warning("%s: the pattern matches no images", item)
-            planned.extend((p, Path(p.stem)) for p in found)
+            planned.extend(found)
         else:
-            planned.append((path, Path(path.stem)))
+            planned.append((str(path), path.stem))
     return planned
 
 
 def _folder_images(folder, recursive, suffixes):
-    """The images in ``folder`` (and below it, but not in linked folders, as
-    ``Path.rglob``), sorted.  Not ``Path.rglob``: it passes over a folder it
-    cannot read without a word."""
-    files, folders = [], [folder]
-    while folders:
-        try:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    if recursive and entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
-                    elif entry.is_file():
-                        files.append(Path(entry.path))
-        except OSError as err:
-            log.warning("cannot list %s: %s", err.filename, err.strerror)
-    return sorted(p for p in files if _has_image_name(p, suffixes))
+    """``[(path, path inside folder without suffix)]`` of the images in ``folder``
+    (and below it, but not in linked folders, as ``Path.rglob``), in the order of
+    their Paths: each folder's entries sorted by name, a subfolder's images at its
+    name's place.  Not ``Path.rglob``: it passes over a folder it cannot read
+    without a word."""
+    found, stack = [], [(folder, "", iter(_listing(folder, recursive)))]
+    while stack:
+        where, inside, entries = stack[-1]
+        for name, is_folder in entries:
+            if is_folder:
+                below = _join(where, name)
+                stack.append((below, _join(inside, name),
+                              iter(_listing(below, recursive))))
+                break
+            if _is_image_name(name, suffixes):
+                found.append((_join(where, name),
+                              _join(inside, _split_suffix(name)[0])))
+        else:
+            stack.pop()
+    return found
 
 
-def _is_image(path, suffixes):
-    return path.is_file() and _has_image_name(path, suffixes)
+def _listing(folder, recursive):
+    """``[(name, is a folder to enter)]`` of the files (and, if ``recursive``, the
+    subfolders) in ``folder``, sorted; empty if it cannot be read."""
+    listed = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if recursive and entry.is_dir(follow_symlinks=False):
+                    listed.append((entry.name, True))
+                elif entry.is_file():
+                    listed.append((entry.name, False))
+    except OSError as err:
+        log.warning("cannot list %s: %s", err.filename, err.strerror)
+        return []
+    return sorted(listed)
 
 
-def _has_image_name(path, suffixes):
-    return path.suffix.lower() in suffixes and not path.stem.endswith(OUTPUT_SUFFIXES)
+def _join(folder, name):
+    """``os.path.join`` as a Path spells it (no "./" in front)."""
+    return name if folder in ("", ".") else os.path.join(folder, name)
+
+
+def _split_suffix(name):
+    """``(stem, suffix)`` of a file name, as ``Path.stem`` and ``Path.suffix``."""
+    dot = name.rfind(".")
+    return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
+
+
+def _is_image_name(name, suffixes):
+    stem, suffix = _split_suffix(name)
+    return suffix.lower() in suffixes and not stem.endswith(OUTPUT_SUFFIXES)
 
 
 def segment_files(inputs, output_dir, method="slic", params=None, *, format="auto",
@@ -213,25 +288,25 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     if not (threads is None or isinstance(threads, int) and threads >= 1):
         raise ValueError(f"threads must be None or an int >= 1, got {threads!r}")
     out = _output_folder(output_dir)
-    setting = _setting(segmenter.name, params, format, overlay)
+    task = _Task(segmenter.name, params, format, overlay)
     made_with = _manifest_entries(out) if mode == "resume" else {}
-    result = BatchResult()
+    result = BatchResult(task)
     stop = _Stop()
-    with _Manifest(out, setting) as manifest:
-        jobs = _jobs(plan_inputs(inputs, recursive=recursive, extensions=extensions),
-                     out, format, overlay, result, manifest)
+    with _Manifest(out, _setting(task)) as manifest:
+        jobs = _jobs(_plan(inputs, recursive, extensions), out, result, manifest)
         todo = []
-        for path, outputs in jobs:
+        for path, base in jobs:
+            outputs = task.outputs(base)
             if mode != "overwrite" and all(map(_made, outputs)):
-                if mode == "resume" and made_with.get(str(path)) != manifest.key:
-                    todo.append((path, outputs))          # made otherwise: redo
+                if mode == "resume" and made_with.get(path) != manifest.key:
+                    todo.append((path, base))          # made otherwise: redo
                     continue
-                result.skipped.append(path)
+                result._skipped.append(path)
                 if mode != "resume":   # resumed: its "ok" line stands
                     manifest.record(path, outputs, "skipped", "outputs exist "
                                     "(--resume keeps them, --overwrite redoes them)")
                 continue
-            todo.append((path, outputs))
+            todo.append((path, base))
         del jobs, made_with
         workers = _resolve_workers(workers, threads, len(todo), dask)
         if dask == "local":
@@ -241,16 +316,14 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         run = _run if dask is None else _run_on_dask
         with _Bar(total=len(todo), unit="image", disable=not show) as bar, \
                 _stopping_on_signals(stop):
-            for (path, outputs), report in run(todo, segmenter.name, params, format,
-                                               workers if dask is None else dask,
-                                               threads, stop):
+            for job, report in run(todo, task, workers if dask is None else dask,
+                                   threads, stop):
                 bar.update()
                 finished += 1
-                _record_report(result, manifest, path,
-                               report.get("outputs", outputs), report)
+                _record_report(result, manifest, job, report)
     log.info("%s%d ok / %d skipped / %d failed%s, into %s",
-             "interrupted: " if stop.is_set() else "", len(result.done),
-             len(result.skipped), len(result.failed),
+             "interrupted: " if stop.is_set() else "", len(result._done),
+             len(result._skipped), len(result._failed),
              f" / {len(todo) - finished} not done" if stop.is_set() else "", out)
     if stop.is_set():
         raise stop.interrupt
@@ -304,31 +377,33 @@ def _stopping_on_signals(stop):
             signal.signal(signum, handler)
 
 
-def _record_report(result, manifest, path, outputs, report):
+def _record_report(result, manifest, job, report):
     """Count an image's report in ``result`` and the manifest."""
+    (path, base), labels = job, report.get("labels")
     if report["status"] == "ok":
-        result.done.append((path, outputs))
+        result._done.append((path, base, labels))
     else:
         _fail(result, path, report["error"])
-    manifest.record(path, outputs, report["status"], report["error"],
-                    report["segments"], report["seconds"])
+    manifest.record(path, result._task.outputs(base, labels), report["status"],
+                    report["error"], report["segments"], report["seconds"])
 
 
-def _jobs(planned, out, format, overlay, result, manifest):
-    """``[(path, output paths)]``; inputs whose outputs would collide fail."""
-    jobs, bases = [], {}
+def _jobs(planned, out, result, manifest):
+    """``[(path, output base)]`` (``OUT/sub/stem``, as strings); inputs whose
+    outputs would collide fail."""
+    jobs, bases, out = [], {}, str(out)
     for path, base in planned:
-        if not base.name.strip("."):   # "..png": its outputs would leave out
+        if not os.path.basename(base).strip("."):   # "..png": outputs would leave out
             _fail(result, path, "its name has only dots before the suffix; rename it")
-            manifest.record(path, (), "failed", result.failed[-1][1])
+            manifest.record(path, (), "failed", result._failed[-1][1])
             continue
         if base in bases:
             _fail(result, path, f"same output name as {bases[base]}; outputs would "
                                 "collide, segment them into separate folders")
-            manifest.record(path, (), "failed", result.failed[-1][1])
+            manifest.record(path, (), "failed", result._failed[-1][1])
             continue
         bases[base] = path
-        jobs.append((path, _output_paths(out / base, format, overlay)))
+        jobs.append((path, _join(out, base)))
     return jobs
 
 
@@ -338,21 +413,13 @@ def _made(path):
                              and path.with_suffix(".npy").exists())
 
 
-def _output_paths(base, format, overlay):
-    labels = base.parent / (base.name + ("_labels.npz" if format == "npz" else
-                                         "_labels.npy" if format == "npy" else
-                                         "_labels.png"))
-    overlay_path = base.parent / (base.name + "_overlay.png")
-    return (labels, overlay_path) if overlay else (labels,)
-
-
-def _setting(method, params, format, overlay):
+def _setting(task):
     from . import __version__
-    return {"method": method, "params": params, "format": format,
-            "overlay": overlay, "classicseg": __version__}
+    return {"method": task.method, "params": task.params, "format": task.format,
+            "overlay": task.overlay, "classicseg": __version__}
 
 
-def _run(todo, method, params, format, workers, threads, stop):
+def _run(todo, task, workers, threads, stop):
     """Yield ``(job, report)`` as images finish, here or in a process pool, until
     ``stop`` is set (then those under way)."""
     if workers == 1 or len(todo) <= 1:
@@ -360,7 +427,7 @@ def _run(todo, method, params, format, workers, threads, stop):
             for job in todo:
                 if stop.is_set():
                     return
-                yield job, _segment_one(job[0], job[1], method, params, format)
+                yield job, _segment_one(job[0], job[1], task)
         return
     threads = threads or _threads_per_worker(workers)
     context = multiprocessing.get_context(_start_method())
@@ -376,16 +443,15 @@ def _run(todo, method, params, format, workers, threads, stop):
     while chunks is not None:
         with pool(workers) as executor:
             chunks, suspects = yield from _as_finished(
-                lambda chunk: executor.submit(_segment_chunk, chunk, method, params,
-                                              format),
+                lambda chunk: executor.submit(_segment_chunk, chunk, task),
                 chunks, _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
         if suspects:
             log.warning("a worker died (killed, out of memory?): the %d images its "
                         "pool had under way are retried one by one", len(suspects))
-            yield from _one_by_one(suspects, pool, method, params, format, stop)
+            yield from _one_by_one(suspects, pool, task, stop)
 
 
-def _one_by_one(jobs, pool, method, params, format, stop):
+def _one_by_one(jobs, pool, task, stop):
     """``(job, report)`` of each job in a one-worker ``pool(1)`` of its own, so that
     an image whose worker dies (e.g. of its memory) fails alone."""
     for job in jobs:
@@ -393,8 +459,7 @@ def _one_by_one(jobs, pool, method, params, format, stop):
             return
         with pool(1) as executor:
             try:
-                reports = executor.submit(_segment_chunk, [job], method, params,
-                                          format).result()
+                reports = executor.submit(_segment_chunk, [job], task).result()
             except concurrent.futures.BrokenExecutor:
                 reports = _reports(RuntimeError(_DIED_ALONE), 1)
         yield from zip([job], reports)
@@ -444,7 +509,7 @@ def _as_finished(submit, chunks, in_flight, stop, workers_stop):
 _POLL_SECONDS = 0.1   # how soon a stop is seen while waiting for the workers
 
 
-def _run_on_dask(todo, method, params, format, address, threads, stop):
+def _run_on_dask(todo, task, address, threads, stop):
     """:func:`_run` on a Dask distributed cluster."""
     try:
         from distributed import Client, KilledWorker, LocalCluster, as_completed
@@ -476,8 +541,8 @@ def _run_on_dask(todo, method, params, format, address, threads, stop):
             finishing = as_completed(with_results=True, raise_errors=False)
 
             def submit(chunk):
-                future = client.submit(_segment_chunk, chunk, method, params, format,
-                                       threads, run, pure=False)
+                future = client.submit(_segment_chunk, chunk, task, threads, run,
+                                       pure=False)
                 futures[future] = chunk
                 finishing.add(future)
                 return future
@@ -556,16 +621,16 @@ def _chunks(todo, size):
     return (todo[i:i + size] for i in range(0, len(todo), size))
 
 
-def _segment_chunk(jobs, method, params, format, threads=None, run=None):
+def _segment_chunk(jobs, task, threads=None, run=None):
     """The reports of a task's images, in order; in a pool worker or for a Dask
     ``run``, only those begun before the run was stopped."""
     reports = []
     with _numba_threads(threads):
-        for path, outputs in jobs:
+        for path, base in jobs:
             if (run in _stopped_runs if run is not None else
                     _stopped is not None and _stopped.is_set()):
                 break
-            reports.append(_segment_one(path, outputs, method, params, format))
+            reports.append(_segment_one(path, base, task))
     return reports
 
 
@@ -847,22 +912,23 @@ def _output_folder(output_dir):
 
 def _fail(result, path, message):
     log.error("%s: %s", path, message)
-    result.failed.append((path, message))
+    result._failed.append((path, message))
 
 
-def _segment_one(path, outputs, method, params, format):
-    """Segment one image and write its outputs; a report, never an exception (one
-    bad file must not stop the batch)."""
+def _segment_one(path, base, task):
+    """Segment one image and write its outputs (:meth:`_Task.outputs` of ``base``);
+    a report, never an exception (one bad file must not stop the batch)."""
     start = time.perf_counter()
     try:
-        segmenter = segmenters.get(method)
+        outputs = task.outputs(base)
+        segmenter = segmenters.get(task.method)
         image = read_image(path)
         labels = segmenter.func(image, channel_axis=segmenters.default_channel_axis(
-            image), **params)   # params resolved once, in segment_files
+            image), **task.params)   # params resolved once, in segment_files
         for target in outputs:
             target.parent.mkdir(parents=True, exist_ok=True)
-        written = _write_labels(outputs[0], labels, image, format)
-        if len(outputs) > 1:
+        written = _write_labels(outputs[0], labels, image, task.format)
+        if task.overlay:
             rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
             write_image(outputs[1], mark_boundaries(rgb, labels, dtype="uint8"))
     except Exception as err:
@@ -872,7 +938,7 @@ def _segment_one(path, outputs, method, params, format):
     report = {"status": "ok", "error": None, "segments": int(labels.max()),
               "seconds": time.perf_counter() - start}
     if written != outputs[0]:   # a .npy: only then, a worker's paths cost memory here
-        report["outputs"] = (written,) + outputs[1:]
+        report["labels"] = str(written)
     return report
 
 

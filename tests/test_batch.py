@@ -232,6 +232,20 @@ def test_folder_listing_matches_sorted_pathlib_listing(tmp_path, recursive):
     assert (tmp_path / "link" / "b.png") not in expected   # links to folders: not walked
 
 
+@pytest.mark.parametrize("folder", [".", "./", "sub/", "./sub", "sub//"])
+def test_planned_paths_are_spelled_as_their_paths(tmp_path, monkeypatch, folder):
+    """The plan keeps strings; each must read as ``str(Path(...))``, as the
+    manifest's inputs (and a resume's lookups) always were."""
+    from classicseg import batch
+    _image_tree(tmp_path / "sub")
+    monkeypatch.chdir(tmp_path)
+    planned = batch._plan([folder], True, None)
+    assert len(planned) > 5
+    assert [p for p, _ in planned] == [str(Path(p)) for p, _ in planned]
+    assert [b for _, b in planned] == [
+        str(Path(p).relative_to(Path(folder)).with_suffix("")) for p, _ in planned]
+
+
 @pytest.mark.parametrize("name", ["..png", "...png"])
 def test_a_name_of_dots_fails_and_writes_nothing_outside_the_output_folder(
         tmp_path, name):
@@ -292,14 +306,14 @@ def test_resume_holds_one_copy_of_each_setting_of_the_manifest(tmp_path):
     assert len(made_with) == 3 and len({id(key) for key in made_with.values()}) == 2
     params = batch.segmenters.get("slic").resolve({"n": 41})
     assert made_with[str(DATA / "coins.png")] == batch._setting_key(
-        batch._setting("slic", params, "auto", True))
+        batch._setting(batch._Task("slic", params, "auto", True)))
 
 
 def test_a_run_keeps_the_temporary_files_of_a_live_run_in_its_folder(tmp_path):
     from classicseg import batch
     out = tmp_path / "out"
     out.mkdir()
-    setting = batch._setting("slic", {}, "auto", True)
+    setting = batch._setting(batch._Task("slic", {}, "auto", True))
     with batch._Manifest(out, setting):                   # another run, live,
         writing = out / ".img07_labels.png.0123456789ab.tmp"   # writing an output
         writing.write_bytes(b"\x89PNG")
@@ -405,8 +419,8 @@ def test_a_local_dask_cluster_gets_the_workers_asked_for(tmp_path, monkeypatch, 
     from classicseg import batch
     monkeypatch.setattr(batch, "_usable_cores", lambda: 3)
     seen = []
-    monkeypatch.setattr(batch, "_run_on_dask", lambda todo, method, params, format,
-                        where, threads, stop: iter(seen.append(where) or ()))
+    monkeypatch.setattr(batch, "_run_on_dask", lambda todo, task, where, threads,
+                        stop: iter(seen.append(where) or ()))
     segment_files([DATA / "coins.png"], tmp_path, workers=workers, dask=dask)
     assert seen == [address]
 
@@ -441,8 +455,8 @@ def test_threads_are_set_for_the_run_and_restored_after(tmp_path, monkeypatch):
     result = segment_files(images, tmp_path / "a", params={"n": 20}, threads=1)
     assert len(result.done) == 2 and seen == [1, 1]
     assert numba.get_num_threads() == before
-    batch._segment_chunk([(images[0], (tmp_path / "b.png",))], "slic", {"n": 20},
-                         "auto", 1)            # a Dask task
+    batch._segment_chunk([(str(images[0]), str(tmp_path / "b"))],
+                         batch._Task("slic", {"n": 20}, "auto", False), 1)   # on Dask
     assert seen == [1, 1, 1] and numba.get_num_threads() == before
     with pytest.raises(ValueError, match="threads must be None or an int >= 1"):
         segment_files(images, tmp_path / "c", threads=1.5)
@@ -671,7 +685,7 @@ def test_a_dask_task_that_raises_fails_its_images_with_the_reason(tmp_path, monk
     segment_chunk = batch._segment_chunk
 
     def picky_worker(jobs, *args, **kwargs):
-        if any(path.name == "img03.png" for path, _ in jobs):
+        if any(Path(path).name == "img03.png" for path, _ in jobs):
             raise ImportError("this worker runs classicseg 0.0")
         return segment_chunk(jobs, *args, **kwargs)
     monkeypatch.setattr(batch, "_segment_chunk", picky_worker)
@@ -786,16 +800,16 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
     import threading
 
     from classicseg import batch
-    jobs = [(DATA / "coins.png", (tmp_path / f"{i}.png",)) for i in range(2)]
+    jobs = [(str(DATA / "coins.png"), str(tmp_path / f"{i}")) for i in range(2)]
+    task = batch._Task("slic", {"n": 20}, "auto", False)
     monkeypatch.setattr(batch, "_stopped", threading.Event())
-    assert [r["status"] for r in batch._segment_chunk(jobs, "slic", {"n": 20},
-                                                       "auto")] == ["ok", "ok"]
+    assert [r["status"] for r in batch._segment_chunk(jobs, task)] == ["ok", "ok"]
     batch._stopped.set()
-    assert batch._segment_chunk(jobs, "slic", {"n": 20}, "auto") == []
+    assert batch._segment_chunk(jobs, task) == []
     monkeypatch.setattr(batch, "_stopped_runs", set())   # a Dask worker's
     batch._stop_run("run 1")
-    assert batch._segment_chunk(jobs, "slic", {"n": 20}, "auto", run="run 1") == []
-    assert len(batch._segment_chunk(jobs, "slic", {"n": 20}, "auto", run="run 2")) == 2
+    assert batch._segment_chunk(jobs, task, run="run 1") == []
+    assert len(batch._segment_chunk(jobs, task, run="run 2")) == 2
 
 
 @pytest.mark.parametrize("run", [["--workers", "1"], ["--workers", "2"],
