@@ -48,6 +48,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,7 +58,7 @@ from . import segmenters
 from .io import IMAGE_SUFFIXES, _atomic_write, read_image, write_image, write_labels
 from .viz import mark_boundaries
 
-__all__ = ["BatchResult", "MANIFEST", "OUTPUT_SUFFIXES", "Terminated",
+__all__ = ["BatchResult", "MANIFEST", "NpzFolder", "OUTPUT_SUFFIXES", "Terminated",
            "collect_inputs", "load_npz_folder", "segment_files"]
 
 log = logging.getLogger("classicseg")
@@ -885,15 +886,34 @@ class _Manifest:
 
 
 def load_npz_folder(folder):
-    """``[(path, arrays)]`` of the ``*_labels.npz`` files in ``folder`` (and below),
-    sorted: ``labels`` and the superpixel graph (``x``, ``pos``, ``edge_index``,
-    ``edge_attr``) as written by ``format="npz"``."""
-    import numpy as np
-    found = []
-    for path in sorted(Path(folder).rglob("*_labels.npz")):
+    """The ``*_labels.npz`` files ``format="npz"`` wrote in ``folder`` (and below),
+    as an :class:`NpzFolder`: ``(path, arrays)`` per file, read when indexed."""
+    return NpzFolder(folder)
+
+
+class NpzFolder(Sequence):
+    """The ``*_labels.npz`` files in a folder (and below), sorted; item ``i`` is
+    ``(path, arrays)``: ``labels`` and the superpixel graph (``x``, ``pos``,
+    ``edge_index``, ``edge_attr``), read from disk when indexed.  It holds only
+    the paths, so a folder of 10^6 graphs fits in memory, and it pickles: e.g. a
+    torch ``Dataset`` for a ``DataLoader`` with workers."""
+
+    def __init__(self, folder):
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise NotADirectoryError(f"folder {str(folder)!r} is not a folder")
+        self.paths = sorted(folder.rglob("*_labels.npz"))
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        import numpy as np
+        path = self.paths[index]
         with np.load(path, allow_pickle=False) as data:
-            found.append((path, {k: data[k] for k in data.files}))
-    return found
+            return path, {k: data[k] for k in data.files}
 
 
 def _output_folder(output_dir):

@@ -873,6 +873,28 @@ def test_npz_format_holds_labels_and_graph(tmp_path):
         np.testing.assert_array_equal(expected["edge_index"], arrays["edge_index"])
 
 
+def test_an_npz_folder_reads_each_file_when_indexed_and_pickles(tmp_path, monkeypatch):
+    import pickle
+
+    from classicseg import batch
+    out = tmp_path / "out"
+    assert main(["segment", str(DATA), "-o", str(out), "--n", "30", "--format", "npz",
+                 "--quiet", "--no-overlay", "--recursive"]) == 0
+    opened = []
+    load = np.load
+    monkeypatch.setattr(np, "load", lambda path, **kw: (opened.append(path),
+                                                        load(path, **kw))[1])
+    graphs = batch.load_npz_folder(out)
+    assert len(graphs) == len(SAMPLES) and opened == []       # paths only, so far
+    assert graphs[-1][0] == graphs.paths[-1] and opened == [graphs.paths[-1]]
+    assert [p for p, _ in graphs[:2]] == graphs.paths[:2]
+    again = pickle.loads(pickle.dumps(graphs))
+    np.testing.assert_array_equal(again[0][1]["edge_index"], graphs[0][1]["edge_index"])
+    assert [p for p, _ in graphs] == sorted(out.rglob("*_labels.npz"))
+    with pytest.raises(NotADirectoryError, match="folder .*nowhere.* is not a folder"):
+        batch.load_npz_folder(tmp_path / "nowhere")
+
+
 def test_our_dask_workers_do_not_log_a_heartbeat_missed_at_shutdown():
     code = ("import logging\nfrom classicseg import batch\n"
             "batch._init_dask_worker()\nlogging.basicConfig()\n"
