@@ -117,11 +117,13 @@ class _Task(NamedTuple):
         a .npy for labels a PNG cannot hold)."""
         base = Path(base)
         if labels is None:
-            labels = base.parent / (base.name + ("_labels.npz" if self.format == "npz"
-                                                 else "_labels.npy" if self.format == "npy"
-                                                 else "_labels.png"))
+            labels = base.parent / (base.name + "_labels." + _LABELS_SUFFIX.get(
+                self.format, "png"))
         overlay = base.parent / (base.name + "_overlay.png")
         return (Path(labels), overlay) if self.overlay else (Path(labels),)
+
+
+_LABELS_SUFFIX = {"npz": "npz", "npy": "npy"}   # "auto", "png": .png
 
 
 def collect_inputs(inputs, *, recursive=False, extensions=None):
