@@ -113,11 +113,23 @@ def _announce_compilation():
                                       "on disk afterwards)"))
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Each option's default in --help, except where it says nothing (None, an off
+    switch, an empty list) or the help text already gives it in words."""
+
+    def _get_help_string(self, action):
+        default = action.default
+        if (default is None or default is False or default == []
+                or default == argparse.SUPPRESS or "default" in (action.help or "")):
+            return action.help
+        return super()._get_help_string(action)
+
+
 # --------------------------------------------------------------------- segment
 
 def _add_segment_parser(sub):
     p = sub.add_parser("segment", help="segment image files, folders and globs",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_DefaultsFormatter)
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="image files, folders and/or glob patterns")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR",
@@ -218,7 +230,7 @@ def _add_evaluate_bsds(ev):
     p = ev.add_parser(
         "bsds", help="BSDS500 region benchmark (Covering/PRI/VoI ODS/OIS, boundary F) "
                      "of a method over a parameter sweep",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=_DefaultsFormatter)
     p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="method flag to sweep, e.g. n=100,200,400 (repeat for a grid); "
                         "without it the flags' values are the only setting")

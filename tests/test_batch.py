@@ -113,6 +113,10 @@ def test_console_script_help_is_instant():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "--n" in done.stdout and "default: 500" in done.stdout
+    assert "(default: auto)" in done.stdout   # --workers
+    options = done.stdout.split("method parameters:")[0]   # the command's own
+    assert "(default: None)" not in options and "(default: False)" not in options
+    assert "(default: slic) (default" not in done.stdout   # --method: given once
 
 
 @pytest.mark.parametrize("argv", [["segment"], ["segment", "x", "-o", "y", "--n", "ten"]])
