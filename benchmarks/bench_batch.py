@@ -70,7 +70,9 @@ def one_round(listing, images, tmp, workers_only=False):
     """Wall seconds of each contender, once each, and each classicseg run's
     median ms per image; ``workers_only``: the local pool runs alone."""
     seconds, per_image = {}, {}
-    for name, options in CLASSICSEG_RUNS[:3] if workers_only else CLASSICSEG_RUNS:
+    for name, options in CLASSICSEG_RUNS:
+        if workers_only and name == "dask_local2":
+            continue
         seconds[f"classicseg_{name}"] = wall(
             [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
              "-o", str(tmp / name), "--n", "500", "--quiet", "--no-overlay"]

@@ -117,13 +117,10 @@ class _Task(NamedTuple):
         a .npy for labels a PNG cannot hold)."""
         base = Path(base)
         if labels is None:
-            labels = base.parent / (base.name + "_labels." + _LABELS_SUFFIX.get(
-                self.format, "png"))
+            suffix = self.format if self.format in ("npy", "npz") else "png"   # auto, png
+            labels = base.parent / f"{base.name}_labels.{suffix}"
         overlay = base.parent / (base.name + "_overlay.png")
         return (Path(labels), overlay) if self.overlay else (Path(labels),)
-
-
-_LABELS_SUFFIX = {"npz": "npz", "npy": "npy"}   # "auto", "png": .png
 
 
 def collect_inputs(inputs, *, recursive=False, extensions=None):
