@@ -1,9 +1,10 @@
 """The ``classicseg evaluate semantic|instance|panoptic`` subcommands: scoring files
 on disk (class-map folders, COCO JSON, COCO panoptic PNGs) through
 :mod:`classicseg.evaluation`.  Registered on the parser by :mod:`classicseg.cli`."""
-import argparse
 import logging
 import sys
+
+from .cli import HelpFormatter
 
 __all__ = ["add_evaluate_parsers", "write_json"]
 
@@ -21,7 +22,7 @@ def _add_evaluate_semantic(ev):
     p = ev.add_parser(
         "semantic", help="score a folder of predicted class maps against ground truth "
                          "(pixel accuracy, mIoU, Dice, ...)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("pred_dir", metavar="PRED_DIR", help="predicted class maps (.png/.npy)")
     p.add_argument("gt_dir", metavar="GT_DIR",
                    help="ground-truth class maps, paired with PRED_DIR by file stem")
@@ -64,7 +65,7 @@ def _add_evaluate_instance(ev):
     p = ev.add_parser(
         "instance", help="COCO mask AP/AR of a COCO results JSON (pycocotools' "
                          "COCOeval segm numbers)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("gt_json", metavar="GT_JSON", help="COCO instances ground truth")
     p.add_argument("pred_json", metavar="PRED_JSON",
                    help="COCO results: image_id, category_id, segmentation (RLE), score")
@@ -92,13 +93,13 @@ def _add_evaluate_panoptic(ev):
     """`classicseg evaluate panoptic`."""
     p = ev.add_parser(
         "panoptic", help="panoptic quality (PQ/SQ/RQ) of a COCO panoptic prediction",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("gt_json", metavar="GT_JSON", help="COCO panoptic ground truth JSON")
     p.add_argument("pred_json", metavar="PRED_JSON", help="COCO panoptic prediction JSON")
     p.add_argument("--gt-folder", default=None,
-                   help="ground-truth PNGs (None: GT_JSON without .json)")
+                   help="ground-truth PNGs (default: GT_JSON without .json)")
     p.add_argument("--pred-folder", default=None,
-                   help="predicted PNGs (None: PRED_JSON without .json)")
+                   help="predicted PNGs (default: PRED_JSON without .json)")
     p.add_argument("--json", default=None, metavar="PATH",
                    help="also write all metrics as JSON")
     p.set_defaults(handler=_cmd_evaluate_panoptic)

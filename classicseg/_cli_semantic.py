@@ -1,9 +1,10 @@
 """The ``classicseg train`` and ``classicseg predict`` subcommands of the shallow
 semantic segmenter (:mod:`classicseg.shallow`).  Registered by :mod:`classicseg.cli`."""
-import argparse
 import logging
 import time
 from pathlib import Path
+
+from .cli import HelpFormatter, positive_int
 
 __all__ = ["add_semantic_parsers"]
 
@@ -18,12 +19,12 @@ def add_semantic_parsers(sub):
 def _add_train(sub):
     p = sub.add_parser("train", help="train the shallow semantic segmenter "
                                      "(superpixels -> features -> trees -> CRF)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=HelpFormatter)
     p.add_argument("--dataset", choices=["camvid", "folders"], default="camvid",
                    help="camvid: the SegNet layout under --root; folders: --images "
                         "and --labels paired by file name")
     p.add_argument("--root", default=None,
-                   help="camvid: data root or CamVid folder (None: $CLASSICSEG_DATA, "
+                   help="camvid: data root or CamVid folder (default: $CLASSICSEG_DATA, "
                         "else ../shared/data)")
     p.add_argument("--split", default="train", help="camvid: split to train on")
     p.add_argument("--images", default=None, help="folders: the images")
@@ -32,9 +33,9 @@ def _add_train(sub):
                    help="classes 0..K-1 (camvid: 11; folders: largest label + 1)")
     p.add_argument("--ignore-index", type=int, default=None,
                    help="label of unlabelled pixels (camvid: 11)")
-    p.add_argument("--limit", type=int, default=None, help="first N images only")
+    p.add_argument("--limit", type=positive_int, default=None, help="first N images only")
     p.add_argument("--superpixels", type=int, default=1000, help="SLIC superpixels")
-    p.add_argument("--trees", type=int, default=100, help="boosting rounds")
+    p.add_argument("--trees", type=positive_int, default=100, help="boosting rounds")
     p.add_argument("--class-weight", type=float, default=0.25,
                    help="class weight exponent: 0 = pixel accuracy, 1 = balanced")
     p.add_argument("--no-smoothing", action="store_true", help="no CRF")
@@ -80,7 +81,7 @@ def _cmd_train(args):
 
 def _add_predict(sub):
     p = sub.add_parser("predict", help="class maps of images with a trained model",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=HelpFormatter)
     p.add_argument("model", metavar="MODEL", help="model file from classicseg train")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR",

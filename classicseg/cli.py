@@ -44,7 +44,9 @@ def _flag_help(uses):
     defaults = {repr(p.default) for _, p in uses}
     shown = (defaults.pop() if len(defaults) == 1
              else ", ".join(f"{p.default!r} ({m})" for m, p in uses))
-    return f"{text} (default: {shown})".replace("%", "%%")
+    if shown != "None" or "default" not in text:   # else the text says what None does
+        text = f"{text} (default: {shown})"
+    return text.replace("%", "%%")
 
 
 def _add_method_flags(p):
@@ -81,13 +83,23 @@ def _parser_type(kind, nullable):
     return convert
 
 
+def positive_int(text):
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"an int >= 1, got {text!r}")
+    return count
+
+
 def _workers_type(text):
     if text == "auto":
         return text
     try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"an int or auto, got {text!r}") from None
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"an int >= 1 or auto, got {text!r}") from None
 
 
 def _method_and_params(args):
@@ -113,7 +125,7 @@ def _announce_compilation():
                                       "on disk afterwards)"))
 
 
-class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Each option's default in --help, except where it says nothing (None, an off
     switch, an empty list) or the help text already gives it in words."""
 
@@ -129,7 +141,7 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def _add_segment_parser(sub):
     p = sub.add_parser("segment", help="segment image files, folders and globs",
-                       formatter_class=_DefaultsFormatter)
+                       formatter_class=HelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="image files, folders and/or glob patterns")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR",
@@ -146,8 +158,8 @@ def _add_segment_parser(sub):
     p.add_argument("--workers", type=_workers_type, default="auto",
                    help="processes; auto = one per core (cores // --threads), fewer "
                         "for a few images")
-    p.add_argument("--threads", type=int, default=None,
-                   help="Numba threads per worker; None = cores // workers")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="Numba threads per worker (default: cores // workers)")
     p.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or local[:N] "
                         "(N worker processes); paths must be shared with the workers")
@@ -230,14 +242,15 @@ def _add_evaluate_bsds(ev):
     p = ev.add_parser(
         "bsds", help="BSDS500 region benchmark (Covering/PRI/VoI ODS/OIS, boundary F) "
                      "of a method over a parameter sweep",
-        formatter_class=_DefaultsFormatter)
+        formatter_class=HelpFormatter)
     p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="method flag to sweep, e.g. n=100,200,400 (repeat for a grid); "
                         "without it the flags' values are the only setting")
     p.add_argument("--split", default="val", help="BSDS500 split")
-    p.add_argument("--limit", type=int, default=None, help="score the first K images")
+    p.add_argument("--limit", type=positive_int, default=None,
+                   help="score the first K images")
     p.add_argument("--data-root", default=None,
-                   help="folder holding bsds500/ (None: $CLASSICSEG_DATA, else "
+                   help="folder holding bsds500/ (default: $CLASSICSEG_DATA, else "
                         "../shared/data)")
     p.add_argument("--images-dir", default=None,
                    help="folder of <id>.jpg (with --gt-dir, instead of --data-root)")

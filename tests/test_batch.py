@@ -1,6 +1,7 @@
 """`classicseg segment` end to end, on the shipped sample images."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -90,11 +91,26 @@ def test_bad_method_parameters_are_named_as_given(tmp_path, caplog):
     assert "compactness must be >= 0.0, got -3.0" in caplog.text
     assert main(argv + ["--h", "0.1"]) == 2      # slic has no --h
     assert "--h does not apply to --method slic" in caplog.text
-    assert main(argv + ["--workers", "0"]) == 2
-    assert "workers must be an int >= 1 or 'auto', got 0" in caplog.text
-    assert main(argv + ["--threads", "0"]) == 2
-    assert "threads must be None or an int >= 1, got 0" in caplog.text
     assert not any(tmp_path.iterdir())   # nothing written, not even a manifest
+
+
+@pytest.mark.parametrize("command, flag, value, expected", [
+    ("segment", "--workers", "0", "an int >= 1 or auto, got '0'"),
+    ("segment", "--workers", "two", "an int >= 1 or auto, got 'two'"),
+    ("segment", "--threads", "0", "an int >= 1, got '0'"),
+    ("segment", "--threads", "1.5", "an int >= 1, got '1.5'"),
+    ("train", "--limit", "-3", "an int >= 1, got '-3'"),   # not "all but the last 3"
+    ("train", "--trees", "0", "an int >= 1, got '0'"),
+    ("evaluate bsds", "--limit", "0", "an int >= 1, got '0'")])
+def test_bad_counts_are_refused_by_the_parser(tmp_path, capsys, command, flag, value,
+                                              expected):
+    where = {"segment": [str(DATA / "coins.png"), "-o", str(tmp_path)],
+             "train": ["-o", str(tmp_path / "model.json")], "evaluate bsds": []}[command]
+    with pytest.raises(SystemExit) as exit_:
+        main(command.split() + where + [flag, value])
+    assert exit_.value.code == 2
+    assert f"argument {flag}: {expected}" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
 
 
 def test_library_api_reports_outputs_and_failures(tmp_path):
@@ -117,6 +133,18 @@ def test_console_script_help_is_instant():
     options = done.stdout.split("method parameters:")[0]   # the command's own
     assert "(default: None)" not in options and "(default: False)" not in options
     assert "(default: slic) (default" not in done.stdout   # --method: given once
+
+
+@pytest.mark.parametrize("command", [
+    ["segment"], ["train"], ["predict"], ["evaluate", "bsds"], ["evaluate", "semantic"],
+    ["evaluate", "instance"], ["evaluate", "panoptic"]])
+def test_help_gives_defaults_that_say_something(command, capsys):
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    shown = capsys.readouterr().out
+    own_options = shown.split("method parameters:")[0]
+    assert not re.search(r"\(default: (None|False|\[\])\)|None:", own_options)
+    assert not re.search(r"\(default [^)]*\) \(default: None\)", shown)   # ncut's
 
 
 @pytest.mark.parametrize("argv", [["segment"], ["segment", "x", "-o", "y", "--n", "ten"]])
@@ -429,8 +457,7 @@ def test_a_local_dask_cluster_gets_the_workers_asked_for(tmp_path, monkeypatch, 
     assert seen == [address]
 
 
-def test_cli_workers_default_to_auto_and_bad_values_are_named(tmp_path, monkeypatch,
-                                                               capsys):
+def test_cli_workers_default_to_auto_and_bad_values_are_named(tmp_path, monkeypatch):
     from classicseg import batch
     seen = []
     monkeypatch.setattr(batch, "_resolve_workers", lambda workers, *rest: (
@@ -440,9 +467,6 @@ def test_cli_workers_default_to_auto_and_bad_values_are_named(tmp_path, monkeypa
     assert main(["segment", str(DATA / "coins.png"), "-o", str(tmp_path / "b"),
                  "--n", "20", "--quiet", "--workers", "2"]) == 0
     assert seen == ["auto", 2]
-    with pytest.raises(SystemExit):
-        main(["segment", "x", "-o", "y", "--workers", "two"])
-    assert "argument --workers: an int or auto, got 'two'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="workers must be an int >= 1 or 'auto'"):
         segment_files([DATA / "coins.png"], tmp_path / "c", workers="all")
 

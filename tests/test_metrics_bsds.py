@@ -132,6 +132,10 @@ def test_benchmark_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no <id>.mat"):
         bsds_region_benchmark(fake_segment, {"k": [1]}, tmp_path, tmp_path,
                               boundary=False)
+    for limit in (0, -1):   # [:-1] would silently drop the last image
+        with pytest.raises(ValueError, match=f"limit must be > 0, got {limit}"):
+            bsds_region_benchmark(fake_segment, {"k": [1]}, root=tmp_path, limit=limit,
+                                  boundary=False)
 
 
 @pytest.fixture

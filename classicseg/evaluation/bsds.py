@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._validate import check_positive
 from ..datasets import bsds500_ids, load_bsds500, load_bsds500_gt
 from ..io import read_image
 from ..metrics.bsds import BSDSRegionAccumulator, format_setting
@@ -117,6 +118,8 @@ def bsds_samples(images_dir=None, gt_dir=None, *, root=None, split="val", limit=
     Either the BSDS500 ``split`` under ``root`` (both folders omitted), or folders of
     ``<id>.jpg``/``<id>.png`` images and ``<id>.mat`` ground truth.
     """
+    if limit is not None:
+        limit = check_positive(limit, "limit", integer=True)
     if images_dir is None and gt_dir is None:
         ids = bsds500_ids(root, split)[:limit]
         return [(i, (lambda i=i: load_bsds500(root, split, i)[:3])) for i in ids]
