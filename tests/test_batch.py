@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+import classicseg
 from classicseg.batch import collect_inputs, segment_files
 from classicseg.cli import main
 
@@ -22,12 +23,22 @@ SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix in (".png", ".jpg"))
 def test_segments_the_sample_folder(tmp_path):
     out = tmp_path / "out"
     assert main(["segment", str(DATA), "-o", str(out), "--n", "100"]) == 0
+    entries = {Path(e["input"]): e for e in _manifest(out)}
+    assert set(entries) == set(SAMPLES)
     for path in SAMPLES:
-        labels = cv2.imread(str(out / f"{path.stem}_labels.png"), cv2.IMREAD_UNCHANGED)
+        made = [out / f"{path.stem}_{kind}.png" for kind in ("labels", "overlay")]
+        labels = cv2.imread(str(made[0]), cv2.IMREAD_UNCHANGED)
         assert labels.dtype == np.uint16
         assert labels.min() == 1 and 80 <= labels.max() <= 120
-        overlay = cv2.imread(str(out / f"{path.stem}_overlay.png"))
+        overlay = cv2.imread(str(made[1]))
         assert overlay.shape[:2] == labels.shape
+        entry = entries[path]
+        assert [Path(p) for p in entry.pop("outputs")] == made
+        assert 0 < entry.pop("seconds") < 60
+        assert entry.pop("params")["n"] == 100
+        assert entry == {"input": str(path), "method": "slic", "format": "auto",
+                         "overlay": True, "classicseg": classicseg.__version__,
+                         "segments": labels.max(), "status": "ok", "error": None}
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{p.stem}_{kind}.png" for p in SAMPLES for kind in ("labels", "overlay")]
         + ["manifest.jsonl"])
@@ -43,7 +54,6 @@ def test_unreadable_file_is_reported_and_the_rest_goes_on(tmp_path, caplog):
     assert code == 1
     assert (out / "coins_labels.png").exists()
     assert not any(p.name.startswith("broken") for p in out.iterdir())
-    assert (out / "coins_labels.png").exists()
     assert "broken.png" in caplog.text
     assert "1 failed" in caplog.text
 
