@@ -38,6 +38,14 @@ def test_builtin_specs_match_the_functions_defaults():
         assert ws_sig[name].default == default, name
 
 
+def test_readme_lists_every_method_s_command_line_flags():
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    for method in segmenters.available():
+        flags = ", ".join(f"`--{p.name.replace('_', '-')}`"
+                          for p in segmenters.get(method).params)
+        assert f"{method}: {flags}" in readme, method
+
+
 def test_segment_equals_calling_the_function():
     img = np.zeros((30, 40, 3), np.uint8)
     img[:, 20:] = 200
