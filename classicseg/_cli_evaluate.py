@@ -23,7 +23,8 @@ def _add_evaluate_semantic(ev):
         "semantic", help="score a folder of predicted class maps against ground truth "
                          "(pixel accuracy, mIoU, Dice, ...)",
         formatter_class=HelpFormatter)
-    p.add_argument("pred_dir", metavar="PRED_DIR", help="predicted class maps (.png/.npy)")
+    p.add_argument("pred_dir", metavar="PRED_DIR",
+                   help="predicted class maps (.png/.npy), e.g. classicseg predict's")
     p.add_argument("gt_dir", metavar="GT_DIR",
                    help="ground-truth class maps, paired with PRED_DIR by file stem")
     p.add_argument("--num-classes", type=int, required=True, help="number of classes K")

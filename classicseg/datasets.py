@@ -25,8 +25,8 @@ from .io import read_image
 
 __all__ = ["BSDSSample", "CAMVID_CLASSES", "CAMVID_IGNORE_INDEX", "ENV_VAR",
            "bsds500_dir", "bsds500_ids", "camvid_dir", "camvid_pairs",
-           "default_data_root", "folder_pairs", "load_bsds500", "load_bsds500_gt",
-           "load_camvid", "pair_files_by_stem"]
+           "default_data_root", "files_by_stem", "folder_pairs", "load_bsds500",
+           "load_bsds500_gt", "load_camvid", "pair_files_by_stem", "pair_stems"]
 
 CAMVID_CLASSES = ("Sky", "Building", "Pole", "Road", "Pavement", "Tree", "SignSymbol",
                   "Fence", "Car", "Pedestrian", "Bicyclist")
@@ -285,19 +285,29 @@ def folder_pairs(images_dir, labels_dir):
 def pair_files_by_stem(folders):
     """``[(stem, path_a, path_b)]`` sorted by stem for ``folders`` = two
     ``(name, folder, suffixes)``; every file needs a partner."""
-    found = []
-    for name, folder, suffixes in folders:
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"{name} folder {folder} does not exist")
-        files = {p.stem: p for p in sorted(folder.iterdir())
-                 if p.suffix.lower() in suffixes}
-        if not files:
-            raise FileNotFoundError(f"{name} folder {folder} holds no files with "
-                                    f"suffix {', '.join(sorted(suffixes))}")
-        found.append(files)
-    (name_a, _, _), (name_b, _, _) = folders
-    a, b = found
+    (name_a, *a), (name_b, *b) = folders
+    return pair_stems((name_a, files_by_stem(name_a, *a)),
+                      (name_b, files_by_stem(name_b, *b)))
+
+
+def files_by_stem(name, folder, suffixes):
+    """``{stem: path}`` of the files in ``folder`` (the ``name`` errors give it)
+    whose suffix is in ``suffixes``; FileNotFoundError if there is none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{name} folder {folder} does not exist")
+    files = {p.stem: p for p in sorted(folder.iterdir())
+             if p.suffix.lower() in suffixes}
+    if not files:
+        raise FileNotFoundError(f"{name} folder {folder} holds no files with "
+                                f"suffix {', '.join(sorted(suffixes))}")
+    return files
+
+
+def pair_stems(named_a, named_b):
+    """``[(stem, path_a, path_b)]`` sorted by stem of two ``(name, {stem: path})``;
+    FileNotFoundError naming the first files without a partner."""
+    (name_a, a), (name_b, b) = named_a, named_b
     for what, have, lack in ((name_b, a, b), (name_a, b, a)):
         missing = sorted(set(have) - set(lack))
         if missing:

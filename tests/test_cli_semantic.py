@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 
 from classicseg import cli
@@ -34,6 +36,10 @@ def test_train_then_predict_folders(tmp_path, caplog):
         assert classes.shape == truth.shape and set(np.unique(classes)) <= {0, 1}
         assert (classes == truth).mean() > 0.8
         assert (out / f"scene{i}_color.png").is_file()
+    scores = tmp_path / "scores.json"   # the predictions scored as they were written
+    assert cli.main(["evaluate", "semantic", str(out), str(labels), "--num-classes", "2",
+                     "--json", str(scores)]) == 0
+    assert json.loads(scores.read_text())["num_images"] == 4
 
 
 def test_train_and_predict_report_bad_input(tmp_path, caplog):

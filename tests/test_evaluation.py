@@ -57,6 +57,25 @@ def test_pair_by_stem_names_what_is_missing(tmp_path):
         pair_by_stem(tmp_path / "nope", tmp_path / "g")
 
 
+def test_a_folder_classicseg_predict_wrote_pairs_with_its_images_ground_truth(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "g").mkdir()
+    for stem in ("a", "b_c"):
+        cv2.imwrite(str(tmp_path / "g" / f"{stem}.png"), np.zeros((2, 2), np.uint8))
+        cv2.imwrite(str(tmp_path / "p" / f"{stem}_classes.png"), np.zeros((2, 2), np.uint16))
+        cv2.imwrite(str(tmp_path / "p" / f"{stem}_color.png"), np.zeros((2, 2, 3), np.uint8))
+    assert pair_by_stem(tmp_path / "p", tmp_path / "g") == [
+        (stem, tmp_path / "p" / f"{stem}_classes.png", tmp_path / "g" / f"{stem}.png")
+        for stem in ("a", "b_c")]
+    # a ground truth of the prediction's own name pairs as it is
+    cv2.imwrite(str(tmp_path / "g" / "a_color.png"), np.zeros((2, 2), np.uint8))
+    assert [p.name for _, p, _ in pair_by_stem(tmp_path / "p", tmp_path / "g")] == [
+        "a_classes.png", "a_color.png", "b_c_classes.png"]
+    (tmp_path / "p" / "b_c_classes.png").unlink()   # a picture without its map
+    with pytest.raises(FileNotFoundError, match="no ground truth for b_c_color"):
+        pair_by_stem(tmp_path / "p", tmp_path / "g")
+
+
 def test_panoptic_files_equal_the_metrics_on_the_arrays(tmp_path):
     gt = np.array([[1, 1, 2, 2], [1, 1, 2, 2]])
     pred = np.array([[5, 5, 5, 7], [5, 5, 7, 7]])

@@ -18,7 +18,8 @@ def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=Non
                               absent="exclude"):
     """Score every predicted class map in ``pred_dir`` against ``gt_dir``.
 
-    Files are paired by stem (``a.png`` with ``a.png`` or ``a.npy``, see
+    Files are paired by stem (``a.png`` with ``a.png`` or ``a.npy``; in a folder
+    ``classicseg predict`` wrote, ``a_classes.png`` with ``a.png``: see
     :func:`pair_by_stem`).  Returns the :class:`~classicseg.metrics.SemanticMetrics`
     of all images together (like the other ``evaluate_*`` functions).
 
@@ -38,10 +39,31 @@ def evaluate_semantic_folders(pred_dir, gt_dir, num_classes, *, ignore_index=Non
 
 
 def pair_by_stem(pred_dir, gt_dir):
-    """``[(stem, pred_path, gt_path)]`` sorted by stem; every file needs a partner."""
-    from ..datasets import pair_files_by_stem
-    return pair_files_by_stem((("prediction", pred_dir, LABEL_EXTENSIONS),
-                               ("ground truth", gt_dir, LABEL_EXTENSIONS)))
+    """``[(stem, pred_path, gt_path)]`` sorted by stem; every file needs a partner.
+
+    A folder ``classicseg predict`` wrote pairs as its images did: its class map
+    ``a_classes.png`` with the ground truth ``a.png``, and its colour picture
+    ``a_color.png`` is left out.
+    """
+    from ..datasets import files_by_stem, pair_stems
+    pred = files_by_stem("prediction", pred_dir, LABEL_EXTENSIONS)
+    gt = files_by_stem("ground truth", gt_dir, LABEL_EXTENSIONS)
+    return pair_stems(("prediction", _as_predicted_from(pred, gt)), ("ground truth", gt))
+
+
+def _as_predicted_from(pred, gt):
+    """``pred`` ({stem: path}) keyed by the stems of the images ``classicseg
+    predict`` read, where it wrote them and ``gt`` has no file of the same name."""
+    keyed = {}
+    for stem, path in pred.items():
+        image, _, kind = stem.rpartition("_")
+        if stem in gt or image not in gt or kind not in ("classes", "color"):
+            keyed[stem] = path
+        elif kind == "classes":
+            keyed[image] = path
+        elif image + "_classes" not in pred:   # a colour picture without its map
+            keyed[stem] = path
+    return keyed
 
 
 def semantic_table(metrics, class_names=None):
