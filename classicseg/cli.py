@@ -112,9 +112,11 @@ def _method_and_params(args):
              if hasattr(args, name)}
     for name in given:
         if name not in segmenter.param_names:
-            raise ValueError(f"{_flag(name)} does not apply to --method "
-                             f"{args.method} (its flags: "
-                             f"{', '.join(map(_flag, segmenter.param_names))})")
+            what = (f"{name} (from --config {args.config})"
+                    if name in getattr(args, "from_config", ())
+                    else _flag(name))
+            raise ValueError(f"{what} does not apply to --method {args.method} (its "
+                             f"flags: {', '.join(map(_flag, segmenter.param_names))})")
     return segmenter, segmenter.resolve(given)
 
 
@@ -181,7 +183,10 @@ def _apply_config(args):
     """Fill the flags not given from ``--config`` (a TOML file of method settings)."""
     if not args.config:
         return
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:   # Python < 3.11
+        import tomli as tomllib
     try:
         with open(args.config, "rb") as f:
             config = tomllib.load(f)
@@ -191,11 +196,12 @@ def _apply_config(args):
     if method is not None and args.method is None:
         args.method = method
     known = _method_params()
-    for name, value in config.items():
+    for name in config:
         if name not in known:
             raise ValueError(f"--config {args.config}: unknown parameter {name!r}")
-        if not hasattr(args, name):
-            setattr(args, name, value)
+    args.from_config = [name for name in config if not hasattr(args, name)]
+    for name in args.from_config:
+        setattr(args, name, config[name])
 
 
 def _cmd_segment(args):

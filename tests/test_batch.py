@@ -914,17 +914,19 @@ def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
     assert len(list(out.glob("*_labels.png"))) == 60
 
 
-def test_config_file_sets_method_parameters(tmp_path):
+def test_config_file_sets_method_parameters(tmp_path, caplog):
     config = tmp_path / "settings.toml"
     config.write_text('method = "watershed"\nh = 0.05\n')
     out = tmp_path / "out"
-    assert main(["segment", str(DATA / "coins.png"), "-o", str(out), "--config",
-                 str(config), "--quiet", "--no-overlay"]) == 0
+    run = ["segment", str(DATA / "coins.png"), "-o", str(out), "--config", str(config)]
+    assert main(run + ["--quiet", "--no-overlay"]) == 0
     entry = _manifest(out)[0]
     assert entry["method"] == "watershed" and entry["params"]["h"] == 0.05
+    assert main(run + ["--method", "slic"]) == 2   # the flag wins; h is not slic's
+    assert f"h (from --config {config}) does not apply to --method slic" in caplog.text
     config.write_text('n = 500\nbogus = 1\n')
-    assert main(["segment", str(DATA / "coins.png"), "-o", str(out), "--config",
-                 str(config)]) == 2
+    assert main(run) == 2
+    assert f"--config {config}: unknown parameter 'bogus'" in caplog.text
 
 
 def test_npz_format_holds_labels_and_graph(tmp_path):
