@@ -84,6 +84,7 @@ def _parser_type(kind, nullable):
 
 
 def positive_int(text):
+    """The argparse type of a count: an int >= 1."""
     try:
         count = int(text)
     except ValueError:
