@@ -320,7 +320,10 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="classicseg",
         description="Classical image segmentation and superpixels.")
+    from . import __version__
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version",
+                        version=f"classicseg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_segment_parser(sub)
     _add_evaluate_parser(sub)

@@ -192,6 +192,13 @@ def test_progress_bar_with_rate_and_eta_on_a_terminal_only(tmp_path, quiet):
     assert piped.returncode == 0 and "image/s" not in piped.stderr + piped.stdout
 
 
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"classicseg {classicseg.__version__}\n"
+
+
 @pytest.mark.parametrize("argv", [["segment"], ["segment", "x", "-o", "y", "--n", "ten"]])
 def test_bad_command_lines_exit_with_usage(argv):
     with pytest.raises(SystemExit) as exc:
