@@ -187,6 +187,8 @@ def superpixel_unpool(values, labels):
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
+    if values.ndim not in (1, 2):
+        raise ValueError(f"values must be (K,) or (K, C), got shape {values.shape}")
     k = values.shape[0]
     valid = (labels > 0) & (labels <= k)
     padded = np.concatenate([np.zeros((1,) + values.shape[1:], values.dtype), values])

@@ -152,3 +152,6 @@ def test_bad_input(scene):
         superpixel_graph(img, labels.astype(float))
     with pytest.raises(ValueError, match="integers"):
         superpixel_unpool(np.zeros(3), labels.astype(float))
+    for values in (np.float64(3), np.zeros((3, 2, 2))):
+        with pytest.raises(ValueError, match=r"values must be \(K,\) or \(K, C\)"):
+            superpixel_unpool(values, labels)
