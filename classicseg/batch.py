@@ -716,7 +716,7 @@ def _start_method():
 
 def _init_worker(threads, stopped):
     global _stopped
-    _ignore_stop_signals()
+    _leave_stop_signals_to_the_run()
     _exit_with_the_run()
     _stopped = stopped
     _set_numba_threads(threads)
@@ -738,10 +738,22 @@ def _not_a_missed_heartbeat(record):
 
 
 def _ignore_stop_signals():
-    """In a worker: Ctrl-C and SIGTERM, which reach the whole process group, are
-    the parent's to handle (it stops the run)."""
+    """In a Dask worker: Ctrl-C and SIGTERM, which reach the whole process group,
+    are the parent's to handle (it stops the run)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+
+
+def _leave_stop_signals_to_the_run():
+    """In a pool worker: a process group of its own, so that a terminal's Ctrl-C or
+    a ``kill -- -PGID`` reaches the run's process alone, which stops the run (the
+    workers finish their images).  SIGTERM sent to the worker itself ends it: the
+    pool terminates the survivors of a dead worker with it, and from Python 3.12
+    waits for them, so a worker that ignored it hung the run."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the run's, inherited by fork
 
 
 def _exit_with_the_run():

@@ -644,7 +644,9 @@ def test_workers_exit_when_the_run_is_killed(tmp_path, run):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_a_worker_killed_from_outside_costs_no_image(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM],
+                         ids=["kill-9", "kill"])   # the OOM killer; by hand, htop
+def test_a_worker_killed_from_outside_costs_no_image(tmp_path, signum):
     src = _rocket_folder(tmp_path, 60)
     cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "--n", "400",
            "--quiet", "--workers", "2", "-o"]
@@ -654,7 +656,9 @@ def test_a_worker_killed_from_outside_costs_no_image(tmp_path):
     command = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
     workers = [pid for pid in _descendants(proc.pid)   # forked: the same command
                if Path(f"/proc/{pid}/cmdline").read_bytes() == command]
-    os.kill(workers[0], signal.SIGKILL)                # kill -9, the OOM killer
+    # each in a process group of its own, out of reach of signals to the run's
+    assert os.getpgid(proc.pid) not in {os.getpgid(pid) for pid in workers}
+    os.kill(workers[0], signum)
     err = proc.communicate(timeout=300)[1]
     assert proc.returncode == 0 and "Traceback" not in err
     assert "a worker died" in err and "retried one by one" in err
