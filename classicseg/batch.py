@@ -445,7 +445,7 @@ def _run(todo, task, workers, threads, stop):
             chunks, suspects = yield from _as_finished(
                 lambda chunk: executor.submit(_segment_chunk, chunk, task),
                 chunks, _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
-        if suspects:
+        if suspects and not stop.is_set():   # stopping: they count as not done
             log.warning("a worker died (killed, out of memory?): the %d images its "
                         "pool had under way are retried one by one", len(suspects))
             yield from _one_by_one(suspects, pool, task, stop)

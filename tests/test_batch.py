@@ -925,6 +925,28 @@ def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
     assert len(list(out.glob("*_labels.png"))) == 60
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_to_every_process_of_the_run_loses_nothing(tmp_path):
+    """As a job scheduler ends a job: the workers die at once, mid-image."""
+    src = _rocket_folder(tmp_path, 60)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
+           "--n", "400", "--quiet", "--workers", "2"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    _wait_for_a_record(out)
+    for pid in [proc.pid, *_descendants(proc.pid)]:
+        os.kill(pid, signal.SIGTERM)
+    stderr = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr and "not done, into" in stderr
+    assert "retried" not in stderr   # a stopped run retries nothing
+    entries = _manifest(out)
+    assert entries and {e["status"] for e in entries} == {"ok"}
+    assert all(Path(p).is_file() for e in entries for p in e["outputs"])
+    assert subprocess.run(cmd + ["--resume"], timeout=300).returncode == 0
+    assert len(list(out.glob("*_labels.png"))) == 60 and not list(out.rglob("*.tmp"))
+
+
 def test_config_file_sets_method_parameters(tmp_path, caplog):
     config = tmp_path / "settings.toml"
     config.write_text('method = "watershed"\nh = 0.05\n')
