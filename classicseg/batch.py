@@ -22,6 +22,7 @@ mirrored).
   then KeyboardInterrupt (:class:`Terminated` for SIGTERM) is raised; a second
   signal stops at once.  (While a run goes on in the main thread, it handles both
   signals itself, so that none lands between an image's outputs and its record.)
+  Ctrl-Z (SIGTSTP) stops a pool's workers with the run; ``fg`` goes on with them.
 - Existing outputs: ``mode="resume"`` skips an image whose outputs exist and whose
   last manifest entry was made with the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
@@ -440,15 +441,49 @@ def _run(todo, task, workers, threads, stop):
             n, mp_context=context, initializer=_init_worker,
             initargs=(threads, workers_stop))
     chunks = _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK))
-    while chunks is not None:
-        with pool(workers) as executor:
-            chunks, suspects = yield from _as_finished(
-                lambda chunk: executor.submit(_segment_chunk, chunk, task),
-                chunks, _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
-        if suspects and not stop.is_set():   # stopping: they count as not done
-            log.warning("a worker died (killed, out of memory?): the %d images its "
-                        "pool had under way are retried one by one", len(suspects))
-            yield from _one_by_one(suspects, pool, task, stop)
+    with _workers_pausing_with_the_run():
+        while chunks is not None:
+            with pool(workers) as executor:
+                chunks, suspects = yield from _as_finished(
+                    lambda chunk: executor.submit(_segment_chunk, chunk, task),
+                    chunks, _IN_FLIGHT_PER_WORKER * workers, stop, workers_stop)
+            if suspects and not stop.is_set():   # stopping: they count as not done
+                log.warning("a worker died (killed, out of memory?): the %d images "
+                            "its pool had under way are retried one by one",
+                            len(suspects))
+                yield from _one_by_one(suspects, pool, task, stop)
+
+
+@contextlib.contextmanager
+def _workers_pausing_with_the_run():
+    """Meanwhile Ctrl-Z (SIGTSTP) stops the pool's workers with the run and
+    ``fg`` (SIGCONT) goes on with them: in process groups of their own
+    (:func:`_leave_stop_signals_to_the_run`), the terminal's signals miss them.
+    Not in another thread, nor over another handler of SIGTSTP."""
+    if (threading.current_thread() is not threading.main_thread()
+            or getattr(signal, "SIGTSTP", None) is None
+            or signal.getsignal(signal.SIGTSTP) != signal.SIG_DFL):
+        yield
+        return
+
+    def pause(signum, frame):
+        workers = multiprocessing.active_children()
+        _send_each(workers, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)   # stopped here until SIGCONT
+        signal.signal(signal.SIGTSTP, pause)
+        _send_each(workers, signal.SIGCONT)
+    signal.signal(signal.SIGTSTP, pause)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+
+
+def _send_each(processes, signum):
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signum)
 
 
 def _one_by_one(jobs, pool, task, stop):

@@ -902,6 +902,14 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
     assert len(batch._segment_chunk(jobs, task, run="run 2")) == 2
 
 
+def _sixty_rocket_run(tmp_path, *flags):
+    """(output folder, command) of a run over 60 rocket PNGs (long enough to be
+    signalled midway)."""
+    src, out = _rocket_folder(tmp_path, 60), tmp_path / "out"
+    return out, [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o",
+                 str(out), "--n", "400", "--quiet", *flags]
+
+
 @pytest.mark.parametrize("run", [["--workers", "1"], ["--workers", "2"],
                                  ["--dask", "local:2", "--threads", "1"]],
                          ids=["1-worker", "2-workers", "dask"])
@@ -909,11 +917,7 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
                          ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
         tmp_path, run, signum, code):
-    import os
-    src = _rocket_folder(tmp_path, 60)
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
-           "--n", "400", "--quiet"] + run
+    out, cmd = _sixty_rocket_run(tmp_path, *run)
     # a session of its own, as a terminal's Ctrl-C reaches the whole process group
     proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.PIPE,
                             text=True)
@@ -934,10 +938,7 @@ def test_ctrl_c_or_sigterm_stops_soon_and_records_every_output_written(
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigterm_to_every_process_of_the_run_loses_nothing(tmp_path):
     """As a job scheduler ends a job: the workers die at once, mid-image."""
-    src = _rocket_folder(tmp_path, 60)
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
-           "--n", "400", "--quiet", "--workers", "2"]
+    out, cmd = _sixty_rocket_run(tmp_path, "--workers", "2")
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     _wait_for_a_record(out)
     for pid in [proc.pid, *_descendants(proc.pid)]:
@@ -951,6 +952,40 @@ def test_sigterm_to_every_process_of_the_run_loses_nothing(tmp_path):
     assert all(Path(p).is_file() for e in entries for p in e["outputs"])
     assert subprocess.run(cmd + ["--resume"], timeout=300).returncode == 0
     assert len(list(out.glob("*_labels.png"))) == 60 and not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_z_stops_the_workers_with_the_run_and_fg_goes_on(tmp_path):
+    import time
+    out, cmd = _sixty_rocket_run(tmp_path, "--workers", "2")
+    # a process group of its own in this session, as a shell's job: not orphaned,
+    # so the kernel stops it on SIGTSTP
+    own_group = ({"process_group": 0} if sys.version_info >= (3, 11)
+                 else {"preexec_fn": os.setpgrp})
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, **own_group)
+    try:
+        _wait_for_a_record(out)
+        workers = _descendants(proc.pid)
+        assert len(workers) >= 2, workers
+        os.killpg(proc.pid, signal.SIGTSTP)   # what the terminal's Ctrl-Z sends
+        deadline = time.time() + 10
+        while time.time() < deadline and {
+                (_state_and_parent(pid) or "?")[0]
+                for pid in [proc.pid, *workers]} != {"T"}:
+            time.sleep(0.02)
+        assert {(_state_and_parent(pid) or "?")[0] for pid in workers} == {"T"}
+        assert _state_and_parent(proc.pid)[0] == "T"
+        written = sorted(out.iterdir())
+        time.sleep(0.5)
+        assert sorted(out.iterdir()) == written   # nothing goes on meanwhile
+        os.killpg(proc.pid, signal.SIGCONT)   # the shell's fg
+        stderr = proc.communicate(timeout=120)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, stderr
+    assert len(list(out.glob("*_labels.png"))) == 60 and not list(out.rglob("*.tmp"))
+    assert {e["status"] for e in _manifest(out)} == {"ok"}
 
 
 def test_config_file_sets_method_parameters(tmp_path, caplog):
