@@ -461,7 +461,6 @@ def _workers_pausing_with_the_run():
     (:func:`_leave_stop_signals_to_the_run`), the terminal's signals miss them.
     Not in another thread, nor over another handler of SIGTSTP."""
     if (threading.current_thread() is not threading.main_thread()
-            or getattr(signal, "SIGTSTP", None) is None
             or signal.getsignal(signal.SIGTSTP) != signal.SIG_DFL):
         yield
         return

@@ -593,6 +593,10 @@ def _state_and_parent(pid):
     return fields[0], int(fields[1])
 
 
+def _states(pids):   # "?": gone
+    return {(_state_and_parent(pid) or "?")[0] for pid in pids}
+
+
 def _still_running(pids):   # a zombie has ended
     return {pid for pid in pids if (_state_and_parent(pid) or ("Z",))[0] != "Z"}
 
@@ -967,14 +971,12 @@ def test_ctrl_z_stops_the_workers_with_the_run_and_fg_goes_on(tmp_path):
         _wait_for_a_record(out)
         workers = _descendants(proc.pid)
         assert len(workers) >= 2, workers
+        run = [proc.pid, *workers]
         os.killpg(proc.pid, signal.SIGTSTP)   # what the terminal's Ctrl-Z sends
         deadline = time.time() + 10
-        while time.time() < deadline and {
-                (_state_and_parent(pid) or "?")[0]
-                for pid in [proc.pid, *workers]} != {"T"}:
+        while time.time() < deadline and _states(run) != {"T"}:
             time.sleep(0.02)
-        assert {(_state_and_parent(pid) or "?")[0] for pid in workers} == {"T"}
-        assert _state_and_parent(proc.pid)[0] == "T"
+        assert _states(run) == {"T"}   # stopped, all of them
         written = sorted(out.iterdir())
         time.sleep(0.5)
         assert sorted(out.iterdir()) == written   # nothing goes on meanwhile
