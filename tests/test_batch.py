@@ -219,12 +219,18 @@ def _python(code):
                           check=True, timeout=300)
 
 
+def _wait_until(condition, seconds, poll=0.01):
+    """Until ``condition()`` holds, ``seconds`` at most."""
+    import time
+    deadline = time.time() + seconds
+    while time.time() < deadline and not condition():
+        time.sleep(poll)
+
+
 def _wait_for_a_record(out):
     """Until the run writing into ``out`` has recorded an image (two minutes at most)."""
-    import time
-    manifest, deadline = out / "manifest.jsonl", time.time() + 120
-    while time.time() < deadline and not (manifest.is_file() and manifest.stat().st_size):
-        time.sleep(0.01)
+    manifest = out / "manifest.jsonl"
+    _wait_until(lambda: manifest.is_file() and manifest.stat().st_size, 120)
 
 
 def _rocket_folder(tmp_path, count):
@@ -235,6 +241,14 @@ def _rocket_folder(tmp_path, count):
     for i in range(count):
         cv2.imwrite(str(src / f"img{i:02d}.png"), np.roll(rocket, 7 * i, axis=1))
     return src
+
+
+def _sixty_rocket_run(tmp_path, *flags):
+    """(output folder, command) of a run over 60 rocket PNGs (long enough to be
+    signalled midway)."""
+    src, out = _rocket_folder(tmp_path, 60), tmp_path / "out"
+    return out, [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o",
+                 str(out), "--n", "400", "--quiet", *flags]
 
 
 def _fault_folder(tmp_path):
@@ -628,15 +642,11 @@ if __name__ == "__main__":
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("run", ["fork", "forkserver", "dask"])
 def test_workers_exit_when_the_run_is_killed(tmp_path, run):
-    import time
-    src = _rocket_folder(tmp_path, 60)
-    out = tmp_path / "out"
-    cli = [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o", str(out),
-           "--n", "400", "--quiet"]
+    out, cli = _sixty_rocket_run(tmp_path)
     script = tmp_path / "run.py"
     script.write_text(FORKSERVER_RUN)
     cmd = {"fork": cli + ["--workers", "2"],
-           "forkserver": [sys.executable, str(script), str(src), str(out)],
+           "forkserver": [sys.executable, str(script), str(tmp_path / "in"), str(out)],
            "dask": cli + ["--dask", "local:2", "--threads", "1"]}[run]
     proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     _wait_for_a_record(out)
@@ -644,9 +654,7 @@ def test_workers_exit_when_the_run_is_killed(tmp_path, run):
     assert len(workers) >= 2, workers
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    deadline = time.time() + 10
-    while time.time() < deadline and _still_running(workers):
-        time.sleep(0.05)
+    _wait_until(lambda: not _still_running(workers), 10, poll=0.05)
     left = _still_running(workers)
     for pid in left:   # do not leave them to the rest of the suite
         os.kill(pid, signal.SIGKILL)
@@ -906,14 +914,6 @@ def test_a_worker_leaves_the_images_of_a_stopped_run(tmp_path, monkeypatch):
     assert len(batch._segment_chunk(jobs, task, run="run 2")) == 2
 
 
-def _sixty_rocket_run(tmp_path, *flags):
-    """(output folder, command) of a run over 60 rocket PNGs (long enough to be
-    signalled midway)."""
-    src, out = _rocket_folder(tmp_path, 60), tmp_path / "out"
-    return out, [sys.executable, "-m", "classicseg.cli", "segment", str(src), "-o",
-                 str(out), "--n", "400", "--quiet", *flags]
-
-
 @pytest.mark.parametrize("run", [["--workers", "1"], ["--workers", "2"],
                                  ["--dask", "local:2", "--threads", "1"]],
                          ids=["1-worker", "2-workers", "dask"])
@@ -973,9 +973,7 @@ def test_ctrl_z_stops_the_workers_with_the_run_and_fg_goes_on(tmp_path):
         assert len(workers) >= 2, workers
         run = [proc.pid, *workers]
         os.killpg(proc.pid, signal.SIGTSTP)   # what the terminal's Ctrl-Z sends
-        deadline = time.time() + 10
-        while time.time() < deadline and _states(run) != {"T"}:
-            time.sleep(0.02)
+        _wait_until(lambda: _states(run) == {"T"}, 10, poll=0.02)
         assert _states(run) == {"T"}   # stopped, all of them
         written = sorted(out.iterdir())
         time.sleep(0.5)
