@@ -4,6 +4,7 @@ import importlib
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 
 from classicseg import _numba
 from classicseg._kernels import (find, neighbour_steps, number_sets, raveled_offsets,
@@ -98,6 +99,14 @@ def test_neighbour_steps_are_ordered_by_distance_then_raster():
     dist = (steps ** 2).sum(axis=1)
     assert (np.diff(dist) >= 0).all()
     assert raveled_offsets((4, 5), 1).tolist() == [-7, -1, 1, 7]
+
+
+@pytest.mark.parametrize("ndim, connectivity",
+                         [(n, c) for n in (1, 2, 3, 4) for c in range(1, n + 1)])
+def test_neighbour_steps_are_scipys_footprint(ndim, connectivity):
+    raster = np.argwhere(ndi.generate_binary_structure(ndim, connectivity)) - 1
+    by_distance = raster[np.argsort((raster ** 2).sum(axis=1), kind="stable")]
+    assert neighbour_steps(ndim, connectivity).tolist() == by_distance[1:].tolist()
 
 
 @jit

@@ -3,10 +3,6 @@ import functools
 
 import numpy as np
 
-from .._lazy import lazy_module
-
-ndi = lazy_module("scipy.ndimage")
-
 __all__ = ["neighbour_steps", "padded_strides", "raveled_offsets"]
 
 
@@ -14,9 +10,12 @@ __all__ = ["neighbour_steps", "padded_strides", "raveled_offsets"]
 def neighbour_steps(ndim, connectivity):
     """The (k, ndim) int64 steps to the neighbours of a pixel (centre excluded), for
     ``connectivity`` 1 (faces) .. ``ndim`` (full), ordered as scikit-image orders
-    them: by distance, then raster order.  Read-only (cached)."""
-    footprint = ndi.generate_binary_structure(ndim, connectivity)
-    steps = np.argwhere(footprint) - 1
+    them: by distance, then raster order.  Read-only (cached).
+
+    The footprint is scipy.ndimage.generate_binary_structure's, built here because
+    importing scipy.ndimage costs 0.14 s, a tenth of a batch run's start-up."""
+    steps = np.indices((3,) * ndim).reshape(ndim, -1).T - 1
+    steps = steps[np.abs(steps).sum(axis=1) <= connectivity]
     dist2 = (steps ** 2).sum(axis=1)
     steps = steps[np.argsort(dist2, kind="stable")][1:].astype(np.int64)
     steps.flags.writeable = False
