@@ -305,6 +305,18 @@ def test_extension_filter_and_globs(tmp_path):
     assert [p.name for p in out2.glob("*.png")] == ["gray_labels.png"]
 
 
+def test_inputs_that_hold_no_images_are_warned_about_not_failed(tmp_path, caplog):
+    (tmp_path / "empty").mkdir()
+    pattern = str(tmp_path / "nowhere" / "*.jpg")
+    out = tmp_path / "out"
+    assert main(["segment", str(tmp_path / "empty"), pattern, str(DATA / "rocket.jpg"),
+                 "-o", str(out), "--n", "20", "--quiet", "--no-overlay"]) == 0
+    assert f"{tmp_path / 'empty'}: no images in this folder" in caplog.text
+    assert f"{pattern}: the pattern matches no images" in caplog.text
+    assert [Path(e["input"]).name for e in _manifest(out)] == ["rocket.jpg"]
+    assert "1 ok / 0 skipped / 0 failed" in caplog.text
+
+
 def _image_tree(root):
     """Images, non-images and links in an order-sensitive layout under root."""
     for name in ["a.png", "a-b.png", "B.PNG", "a.b/c.png", "a/b.png", "a/z/y.jpg",
