@@ -968,8 +968,6 @@ def _output_folder(output_dir):
     except OSError as err:
         raise type(err)(f"cannot create the output folder {str(out)!r}: "
                         f"{err.strerror or err}") from None
-    if not out.is_dir():
-        raise NotADirectoryError(f"output folder {str(out)!r} is not a folder")
     if not os.access(out, os.W_OK | os.X_OK):
         raise PermissionError(f"output folder {str(out)!r} is not writable")
     return out
