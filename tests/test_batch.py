@@ -317,6 +317,24 @@ def test_inputs_that_hold_no_images_are_warned_about_not_failed(tmp_path, caplog
     assert "1 ok / 0 skipped / 0 failed" in caplog.text
 
 
+def test_inputs_whose_outputs_would_collide_fail_by_name(tmp_path, caplog):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    image = cv2.imread(str(DATA / "rocket.jpg"))[:48, :64]
+    for name in ("a.jpg", "a.png", "sub/a.png"):   # sub/a.png: its own output folder
+        cv2.imwrite(str(src / name), image)
+    out = tmp_path / "out"
+    assert main(["segment", str(src), "-o", str(out), "--n", "20", "--recursive",
+                 "--quiet", "--no-overlay"]) == 1
+    entries = {str(Path(e["input"]).relative_to(src)): e for e in _manifest(out)}
+    assert entries["a.png"]["status"] == "failed" and "a.png" in caplog.text
+    assert f"same output name as {src / 'a.jpg'}" in entries["a.png"]["error"]
+    assert entries["a.jpg"]["status"] == entries["sub/a.png"]["status"] == "ok"
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.png")) == [
+        "a_labels.png", "sub/a_labels.png"]
+    assert "2 ok / 0 skipped / 1 failed" in caplog.text
+
+
 def _image_tree(root):
     """Images, non-images and links in an order-sensitive layout under root."""
     for name in ["a.png", "a-b.png", "B.PNG", "a.b/c.png", "a/b.png", "a/z/y.jpg",
@@ -455,6 +473,22 @@ def test_a_manifest_line_cut_by_a_crash_loses_no_later_record(tmp_path, caplog):
     caplog.clear()
     assert main(argv + ["--resume"]) == 0               # reads past the cut line
     assert "0 ok / 3 skipped" in caplog.text
+
+
+def test_a_record_cut_after_its_status_is_not_taken_as_done(tmp_path, caplog):
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
+    assert main(argv) == 0
+    manifest = out / "manifest.jsonl"
+    whole = manifest.read_text(encoding="utf-8")
+    cut_input = json.loads(whole.splitlines()[-1])["input"]
+    manifest.write_text(whole[:whole.rindex('"error"')], encoding="utf-8")  # "ok" in it
+    caplog.clear()
+    assert main(argv + ["--resume"]) == 0
+    assert "1 ok / 2 skipped / 0 failed" in caplog.text
+    records = [json.loads(line) for line in manifest.read_text(
+        encoding="utf-8").splitlines()[3:]]
+    assert [e["input"] for e in records if e["status"] == "ok"] == [cut_input]
 
 
 def test_two_workers_write_the_same_bytes_as_one(tmp_path):
