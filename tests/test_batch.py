@@ -1049,6 +1049,38 @@ def test_config_file_sets_method_parameters(tmp_path, caplog):
     assert f"--config {config}: unknown parameter 'bogus'" in caplog.text
 
 
+def test_a_flag_beats_the_config_and_a_bad_config_is_named(tmp_path, caplog):
+    config = tmp_path / "settings.toml"
+    config.write_text("n = 100\ncompactness = 5.0\n")
+    out = tmp_path / "out"
+    run = ["segment", str(DATA / "coins.png"), "-o", str(out), "--config", str(config),
+           "--quiet", "--no-overlay"]
+    assert main(run + ["--n", "30"]) == 0
+    assert {k: _manifest(out)[0]["params"][k] for k in ("n", "compactness")} == {
+        "n": 30, "compactness": 5.0}
+    config.write_text("n = [unclosed\n")
+    assert main(run) == 2
+    assert f"--config {config}: " in caplog.text
+    caplog.clear()
+    missing = tmp_path / "missing.toml"
+    assert main(run[:-4] + ["--config", str(missing)]) == 2
+    assert f"--config {missing}: " in caplog.text and "No such file" in caplog.text
+
+
+def test_none_is_a_value_only_of_parameters_whose_default_is_none(tmp_path, capsys):
+    out = tmp_path / "out"
+    run = ["segment", str(DATA / "coins.png"), "-o", str(out), "--method", "watershed",
+           "--quiet", "--no-overlay", "--overwrite"]
+    assert main(run + ["--h", "None"]) == 0
+    assert _manifest(out)[-1]["params"]["h"] is None
+    assert main(run + ["--h", "0.05"]) == 0
+    assert _manifest(out)[-1]["params"]["h"] == 0.05
+    with pytest.raises(SystemExit) as exit_:
+        main(run + ["--n", "none"])
+    assert exit_.value.code == 2 and "argument --n: invalid int value: 'none'" in (
+        capsys.readouterr().err)
+
+
 def test_npz_format_holds_labels_and_graph(tmp_path):
     from classicseg.batch import load_npz_folder
     from classicseg.gnn import superpixel_graph
