@@ -1053,8 +1053,9 @@ def test_a_flag_beats_the_config_and_a_bad_config_is_named(tmp_path, caplog):
     config = tmp_path / "settings.toml"
     config.write_text("n = 100\ncompactness = 5.0\n")
     out = tmp_path / "out"
-    run = ["segment", str(DATA / "coins.png"), "-o", str(out), "--config", str(config),
-           "--quiet", "--no-overlay"]
+    segment = ["segment", str(DATA / "coins.png"), "-o", str(out), "--quiet",
+               "--no-overlay"]
+    run = segment + ["--config", str(config)]
     assert main(run + ["--n", "30"]) == 0
     assert {k: _manifest(out)[0]["params"][k] for k in ("n", "compactness")} == {
         "n": 30, "compactness": 5.0}
@@ -1063,7 +1064,7 @@ def test_a_flag_beats_the_config_and_a_bad_config_is_named(tmp_path, caplog):
     assert f"--config {config}: " in caplog.text
     caplog.clear()
     missing = tmp_path / "missing.toml"
-    assert main(run[:-4] + ["--config", str(missing)]) == 2
+    assert main(segment + ["--config", str(missing)]) == 2
     assert f"--config {missing}: " in caplog.text and "No such file" in caplog.text
 
 
