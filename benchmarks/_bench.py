@@ -33,3 +33,20 @@ def bsds_parser(doc, result_name):
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" /
                                              result_name))
     return parser
+
+
+def batch_parser(doc):
+    """The options of the batch benchmarks: --data-root, --limit (default: all
+    images), --rounds."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    return parser
+
+
+def bsds_images(data_root, limit=None):
+    """The BSDS500 images under ``data_root`` (train + val: 300), sorted; the first
+    ``limit``."""
+    return sorted((Path(data_root) / "bsds500" / "images").rglob("*.jpg"))[:limit]

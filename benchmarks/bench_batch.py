@@ -22,7 +22,6 @@ two workers' ratio there is that of 2 / their ms per image.  ``--repeat K`` make
 such a folder (each image listed K times) and times the local pool alone in it.
 Results: benchmarks/results/batch.json (batch_repeatK.json).
 """
-import argparse
 import json
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _bench import ROOT, save_report
+from _bench import batch_parser, bsds_images, save_report
 
 SKIMAGE_LOOP = """
 import sys
@@ -106,18 +105,13 @@ def steady_ratios(per_image):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = batch_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=1,
                         help="list each image this many times: a large folder, "
                              "where start-up no longer counts; then only the local "
                              "pool runs (no Dask, no scikit-image loop)")
     args = parser.parse_args()
-    images = sorted((Path(args.data_root) / "bsds500" / "images").rglob("*.jpg"))
-    images = [str(p) for p in images[:args.limit]] * args.repeat
+    images = [str(p) for p in bsds_images(args.data_root, args.limit)] * args.repeat
     n = len(images)
     rounds, per_image_rounds = [], []
     with tempfile.TemporaryDirectory() as tmp:

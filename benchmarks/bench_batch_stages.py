@@ -16,7 +16,6 @@ Both thread counts run in one process, in turn (each first every other round),
 on the same images; the figures are medians over the rounds of each round's mean.
 Results: benchmarks/results/batch_stages.json.
 """
-import argparse
 import collections
 import importlib
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import numba
 
-from _bench import ROOT, save_report
+from _bench import batch_parser, bsds_images, save_report
 
 batch = importlib.import_module("classicseg.batch")
 slic_module = importlib.import_module("classicseg.slic")   # not classicseg.slic()
@@ -66,14 +65,8 @@ def one_pass(images, out, task, spent):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    images = sorted((Path(args.data_root) / "bsds500" / "images").rglob("*.jpg"))
-    images = images[:args.limit]
+    args = batch_parser(__doc__).parse_args()
+    images = bsds_images(args.data_root, args.limit)
     segmenter = batch.segmenters.get("slic")
     task = batch._Task("slic", segmenter.resolve({"n": 500}), "auto", False)
     batch._keep_freed_memory()   # as in every worker
