@@ -907,7 +907,10 @@ class _Manifest:
 
     def __init__(self, out, setting):
         self.setting, self.key = setting, _setting_key(setting)
-        self._file = open(out / MANIFEST, "a", encoding="utf-8")
+        # a name that is not UTF-8 (a byte kept as a lone surrogate) is written as
+        # its JSON escape, which json.loads reads back to the same name
+        self._file = open(out / MANIFEST, "a", encoding="utf-8",
+                          errors="backslashreplace")
         if _lock(self._file, exclusive=True):
             _end_a_cut_manifest_line(out)
             _remove_stale_temporaries(out)

@@ -1204,3 +1204,22 @@ def test_auto_format_falls_back_to_npy_and_resume_sees_it(tmp_path):
         assert len(_manifest(out)) == 1                   # resumed: kept, no line
     finally:
         segmenters.unregister("every_pixel")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a name of any bytes: Linux")
+def test_a_file_name_that_is_not_utf8_is_recorded_and_resumed(tmp_path, caplog):
+    src = tmp_path / "in"
+    src.mkdir()
+    odd = os.fsdecode(b"b\xff.png")                  # "b\udcff.png"
+    for name in ("a.png", odd, "c.png"):
+        shutil.copy(DATA / "coins.png", src / name)
+    out = tmp_path / "out"
+    argv = ["segment", str(src), "-o", str(out), "--n", "20", "--quiet"]
+    assert main(argv) == 0
+    assert "3 ok / 0 skipped / 0 failed" in caplog.text
+    manifest = (out / "manifest.jsonl").read_bytes()
+    manifest.decode("utf-8")                         # the manifest stays UTF-8
+    assert [Path(e["input"]).name for e in _manifest(out)] == ["a.png", odd, "c.png"]
+    assert (out / f"{odd[:-4]}_labels.png").is_file()
+    caplog.clear()
+    assert main(argv + ["--resume"]) == 0 and "0 ok / 3 skipped" in caplog.text
