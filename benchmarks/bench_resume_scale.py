@@ -1,5 +1,5 @@
 """How a ``classicseg segment --resume`` with nothing left to do scales with the
-folder: N tiny PNGs, each with its outputs and an "ok" manifest line (as a
+folder: N tiny PNGs, each with its outputs (empty) and an "ok" manifest line (as a
 finished run leaves them); the resume is timed in a fresh process, with its peak
 resident memory, against the same command on an empty folder (the imports).
 Then the memory of a run that segments M such images with 2 workers (the peak of
@@ -55,10 +55,11 @@ def finished_run(folder, n):
         for i in range(n):
             entry = {**first, "input": str(src / f"img{i:07d}.png"),
                      "outputs": [str(out / f"img{i:07d}{end}")
-                                 for end in ("_labels.png", "_overlay.png")]}
+                                 for end in ("_labels.png", "_overlay.png")],
+                     "bytes": [0, 0]}   # the outputs, emptied below
             manifest.write(json.dumps(entry) + "\n")
             for path in entry["outputs"]:
-                Path(path).touch()
+                Path(path).write_bytes(b"")
     return src, out
 
 
@@ -92,6 +93,8 @@ def main():
             with tempfile.TemporaryDirectory() as folder:
                 src, out = finished_run(Path(folder), n)
                 seconds, peak = segment(src, out, "--resume")
+                with open(out / "manifest.jsonl") as manifest:   # nothing redone
+                    assert sum(1 for _ in manifest) == n
                 per_image_kb = (peak - report["imports_mb"]) * 1024 / n
                 report[n] = {"seconds": seconds, "peak_mb": peak,
                              "kb_per_image": per_image_kb}

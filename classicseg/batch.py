@@ -13,18 +13,21 @@ mirrored).
   a killed run never leaves a half-written output; a later run removes the
   temporary files a killed one left (once no other run writes into the folder).
 - ``manifest.jsonl`` in the output folder gets one line per image a run segments,
-  fails on or keeps without ``mode="resume"``: input, outputs, method, parameters,
-  classicseg version, segments, seconds, status (ok / skipped / failed) and error.
-  (A resumed image's "ok" line stands: a resume of 10^7 finished images adds
-  none.)
+  fails on or keeps without ``mode="resume"``: input, outputs, their sizes in
+  bytes, method, parameters, classicseg version, segments, seconds, status (ok /
+  skipped / failed) and error.  (A resumed image's "ok" line stands: a resume of
+  10^7 finished images adds none.)  An image whose outputs exist and are redone
+  gets a "started" line first, so that a run killed while it replaces them does
+  not leave them taken as made by the entry before.
 - Ctrl-C (SIGINT) or SIGTERM stops a run cleanly: the images not started are
   left, each worker finishes the one it is on, every image finished is recorded,
   then KeyboardInterrupt (:class:`Terminated` for SIGTERM) is raised; a second
   signal stops at once.  (While a run goes on in the main thread, it handles both
   signals itself, so that none lands between an image's outputs and its record.)
   Ctrl-Z (SIGTSTP) stops a pool's workers with the run; ``fg`` goes on with them.
-- Existing outputs: ``mode="resume"`` skips an image whose outputs exist and whose
-  last manifest entry was made with the same method, parameters and format;
+- Existing outputs: ``mode="resume"`` skips an image whose outputs exist, with
+  the sizes its last manifest entry records, and that entry is an "ok" made with
+  the same method, parameters and format;
   ``mode="overwrite"`` redoes it; by default it is skipped and reported.
 - ``workers > 1`` runs a pool of processes, each with ``cores // workers`` Numba
   threads (or ``threads``); ``workers="auto"`` one per core (``cores // threads``),
@@ -37,6 +40,7 @@ mirrored).
 """
 import concurrent.futures
 import contextlib
+import functools
 import glob
 import itertools
 import json
@@ -295,20 +299,9 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     stop = _Stop()
     with _Manifest(out, _setting(task)) as manifest:
         jobs = _jobs(_plan(inputs, recursive, extensions), out, result, manifest)
-        todo = []
-        for path, base in jobs:
-            outputs = task.outputs(base)
-            if mode != "overwrite" and all(map(_made, outputs)):
-                if mode == "resume" and made_with.get(path) != manifest.key:
-                    todo.append((path, base))          # made otherwise: redo
-                    continue
-                result._skipped.append(path)
-                if mode != "resume":   # resumed: its "ok" line stands
-                    manifest.record(path, outputs, "skipped", "outputs exist "
-                                    "(--resume keeps them, --overwrite redoes them)")
-                continue
-            todo.append((path, base))
+        todo, replacing = _todo(jobs, task, mode, made_with, result, manifest)
         del jobs, made_with
+        starting = functools.partial(_announce, manifest, task, replacing)
         workers = _resolve_workers(workers, threads, len(todo), dask)
         if dask == "local":
             dask = f"local:{workers}"
@@ -318,7 +311,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         with _Bar(total=len(todo), unit="image", disable=not show) as bar, \
                 _stopping_on_signals(stop):
             for job, report in run(todo, task, workers if dask is None else dask,
-                                   threads, stop):
+                                   threads, stop, starting):
                 bar.update()
                 finished += 1
                 _record_report(result, manifest, job, report)
@@ -378,6 +371,44 @@ def _stopping_on_signals(stop):
             signal.signal(signum, handler)
 
 
+def _todo(jobs, task, mode, made_with, result, manifest):
+    """``(todo, replacing)``: the jobs to run, and the paths of those whose outputs
+    (some or all) exist; the others are skipped, their outputs kept."""
+    todo, replacing = [], set()
+    for path, base in jobs:
+        outputs = task.outputs(base)
+        sizes = [_size(output) for output in outputs]
+        if None not in sizes and mode != "overwrite":
+            if mode != "resume" or _made_alike(made_with.get(path), manifest, sizes):
+                result._skipped.append(path)
+                if mode != "resume":   # resumed: its "ok" line stands
+                    manifest.record(path, outputs, "skipped", "outputs exist "
+                                    "(--resume keeps them, --overwrite redoes them)")
+                continue
+        todo.append((path, base))
+        if any(size is not None for size in sizes):
+            replacing.add(path)
+    return todo, replacing
+
+
+def _made_alike(made, manifest, sizes):
+    """Whether outputs of ``sizes`` are those an "ok" entry ``made`` (``(setting
+    key, total bytes)``, :func:`_manifest_entries`) recorded, and with this run's
+    setting.  (A manifest without sizes, from before they were recorded, is taken
+    at its word.)"""
+    return (made is not None and made[0] == manifest.key
+            and made[1] in (None, sum(sizes)))
+
+
+def _announce(manifest, task, replacing, jobs):
+    """Record that the images of ``jobs`` whose outputs exist are being redone,
+    before their outputs are replaced: if the run is killed meanwhile, the last
+    entry of each is not the "ok" of what made the outputs it replaces."""
+    for path, base in jobs:
+        if path in replacing:
+            manifest.record(path, task.outputs(base), "started")
+
+
 def _record_report(result, manifest, job, report):
     """Count an image's report in ``result`` and the manifest."""
     (path, base), labels = job, report.get("labels")
@@ -386,7 +417,8 @@ def _record_report(result, manifest, job, report):
     else:
         _fail(result, path, report["error"])
     manifest.record(path, result._task.outputs(base, labels), report["status"],
-                    report["error"], report["segments"], report["seconds"])
+                    report["error"], report["segments"], report["seconds"],
+                    report.get("bytes"))
 
 
 def _jobs(planned, out, result, manifest):
@@ -408,10 +440,15 @@ def _jobs(planned, out, result, manifest):
     return jobs
 
 
-def _made(path):
-    """Whether an output exists; a ``format="auto"`` label map may be .npy instead."""
-    return path.exists() or (path.name.endswith("_labels.png")
-                             and path.with_suffix(".npy").exists())
+def _size(path):
+    """An output's size in bytes, None if it is missing; a ``format="auto"`` label
+    map may be a .npy instead."""
+    npy = path.with_suffix(".npy") if path.name.endswith("_labels.png") else None
+    for candidate in (path, npy):
+        if candidate is not None:
+            with contextlib.suppress(OSError):
+                return os.stat(candidate).st_size
+    return None
 
 
 def _setting(task):
@@ -420,14 +457,16 @@ def _setting(task):
             "overlay": task.overlay, "classicseg": __version__}
 
 
-def _run(todo, task, workers, threads, stop):
+def _run(todo, task, workers, threads, stop, starting):
     """Yield ``(job, report)`` as images finish, here or in a process pool, until
-    ``stop`` is set (then those under way)."""
+    ``stop`` is set (then those under way); ``starting(jobs)`` is called before
+    the jobs are begun."""
     if workers == 1 or len(todo) <= 1:
         with _numba_threads(threads):
             for job in todo:
                 if stop.is_set():
                     return
+                starting([job])
                 yield job, _segment_one(job[0], job[1], task)
         return
     threads = threads or _threads_per_worker(workers)
@@ -440,7 +479,7 @@ def _run(todo, task, workers, threads, stop):
         return concurrent.futures.ProcessPoolExecutor(
             n, mp_context=context, initializer=_init_worker,
             initargs=(threads, workers_stop))
-    chunks = _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK))
+    chunks = _chunks(todo, _chunk_size(len(todo), workers, _MAX_CHUNK), starting)
     with _workers_pausing_with_the_run():
         while chunks is not None:
             with pool(workers) as executor:
@@ -543,7 +582,7 @@ def _as_finished(submit, chunks, in_flight, stop, workers_stop):
 _POLL_SECONDS = 0.1   # how soon a stop is seen while waiting for the workers
 
 
-def _run_on_dask(todo, task, address, threads, stop):
+def _run_on_dask(todo, task, address, threads, stop, starting):
     """:func:`_run` on a Dask distributed cluster."""
     try:
         from distributed import Client, KilledWorker, LocalCluster, as_completed
@@ -568,7 +607,8 @@ def _run_on_dask(todo, task, address, threads, stop):
             if cluster is not None:   # our workers, in our process group
                 client.run(_init_dask_worker)
             slots = max(sum(client.nthreads().values()), 1)
-            chunks = _chunks(todo, _chunk_size(len(todo), slots, _MAX_DASK_CHUNK))
+            chunks = _chunks(todo, _chunk_size(len(todo), slots, _MAX_DASK_CHUNK),
+                             starting)
             in_flight = max(_IN_FLIGHT_PER_WORKER * slots, _MIN_DASK_IN_FLIGHT)
             futures, suspects, alone = {}, [], None
             # with the results: a result left on a worker is lost if it dies
@@ -651,8 +691,12 @@ _MIN_DASK_IN_FLIGHT = 64   # for workers that join later
 _IN_FLIGHT_PER_WORKER = 2
 
 
-def _chunks(todo, size):
-    return (todo[i:i + size] for i in range(0, len(todo), size))
+def _chunks(todo, size, starting):
+    """The jobs in chunks of ``size``, each announced (``starting``) as it is taken."""
+    for i in range(0, len(todo), size):
+        chunk = todo[i:i + size]
+        starting(chunk)
+        yield chunk
 
 
 def _segment_chunk(jobs, task, threads=None, run=None):
@@ -866,9 +910,11 @@ def _end_a_cut_manifest_line(out):
 
 
 def _manifest_entries(out):
-    """{input path: :func:`_setting_key` of its last "ok" entry: what made its
-    outputs}; read line by line, each distinct key kept once (a 10^7-line manifest
-    holds a few)."""
+    """{input path: ``(setting key, total bytes)`` of its last entry if that is
+    "ok": what made its outputs and their sizes (:func:`_setting_key`; bytes None
+    in a manifest from before sizes were recorded)}.  An image "started" or
+    "failed" since may have had its outputs replaced: none.  Read line by line,
+    each distinct key kept once (a 10^7-line manifest holds a few)."""
     entries, keys = {}, {}
     try:
         lines = open(out / MANIFEST, encoding="utf-8")
@@ -876,15 +922,19 @@ def _manifest_entries(out):
         return entries
     with lines:
         for line in lines:
-            if '"status": "ok"' not in line:
-                continue             # "failed" / "skipped": no need to parse it
+            if '"status": "skipped"' in line:
+                continue             # outputs kept: no need to parse it
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue             # a line cut by a kill: ignore it
             if entry.get("status") == "ok":
                 key = _setting_key(entry)
-                entries[entry["input"]] = keys.setdefault(key, key)
+                sizes = entry.get("bytes")
+                entries[entry["input"]] = (keys.setdefault(key, key),
+                                           None if sizes is None else sum(sizes))
+            else:
+                entries.pop(entry.get("input"), None)
     return entries
 
 
@@ -925,10 +975,11 @@ class _Manifest:
     def __exit__(self, *exc):
         self._file.close()
 
-    def record(self, path, outputs, status, error=None, segments=None, seconds=None):
+    def record(self, path, outputs, status, error=None, segments=None, seconds=None,
+               sizes=None):
         entry = {"input": str(path), "outputs": [str(o) for o in outputs],
-                 **self.setting, "segments": segments, "seconds": seconds,
-                 "status": status, "error": error}
+                 "bytes": sizes, **self.setting, "segments": segments,
+                 "seconds": seconds, "status": status, "error": error}
         self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._file.flush()
 
@@ -1002,7 +1053,8 @@ def _segment_one(path, base, task):
         return {"status": "failed", "error": str(err) or type(err).__name__,
                 "segments": None, "seconds": time.perf_counter() - start}
     report = {"status": "ok", "error": None, "segments": int(labels.max()),
-              "seconds": time.perf_counter() - start}
+              "seconds": time.perf_counter() - start,
+              "bytes": [os.stat(p).st_size for p in (written, *outputs[1:])]}
     if written != outputs[0]:   # a .npy: only then, a worker's paths cost memory here
         report["labels"] = str(written)
     return report

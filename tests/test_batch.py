@@ -34,6 +34,7 @@ def test_segments_the_sample_folder(tmp_path):
         assert overlay.shape[:2] == labels.shape
         entry = entries[path]
         assert [Path(p) for p in entry.pop("outputs")] == made
+        assert entry.pop("bytes") == [p.stat().st_size for p in made]
         assert 0 < entry.pop("seconds") < 60
         assert entry.pop("params")["n"] == 100
         assert entry == {"input": str(path), "method": "slic", "format": "auto",
@@ -427,7 +428,61 @@ def test_existing_outputs_are_kept_resumed_or_redone(tmp_path, caplog):
     assert main(argv + ["--overwrite"]) == 0
     assert "3 ok / 0 skipped" in caplog.text
     statuses = [e["status"] for e in _manifest(out)]
-    assert statuses == ["ok"] * 3 + ["skipped"] * 6 + ["ok"] * 6   # resumed: no line
+    assert statuses == (["ok"] * 3 + ["skipped"] * 6       # resumed: no line
+                        + ["started", "ok"] * 6)            # redone: announced first
+
+
+def _resumed(out, argv, caplog):
+    """The output files a ``--resume`` of ``argv`` rewrote."""
+    stamp = {p: p.stat().st_mtime_ns for p in out.glob("*.png")}
+    caplog.clear()
+    assert main(argv + ["--resume"]) == 0
+    return sorted(p.name for p in out.glob("*.png") if p.stat().st_mtime_ns != stamp[p])
+
+
+def test_resume_redoes_outputs_a_killed_run_was_replacing(tmp_path, monkeypatch,
+                                                          caplog):
+    from classicseg import batch
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
+    assert main(argv) == 0
+    made = {p.name: p.read_bytes() for p in out.glob("*.png")}
+
+    def killed(*args):           # as SIGKILL after its outputs, before its record
+        raise SystemExit(137)
+    monkeypatch.setattr(batch, "_record_report", killed)
+    with pytest.raises(SystemExit):
+        main(["segment", str(DATA), "-o", str(out), "--n", "12", "--quiet",
+              "--overwrite"])
+    monkeypatch.undo()
+    first = SAMPLES[0].stem
+    assert made[f"{first}_labels.png"] != (out / f"{first}_labels.png").read_bytes()
+    assert _manifest(out)[-1]["status"] == "started"
+    assert _resumed(out, argv, caplog) == [f"{first}_labels.png", f"{first}_overlay.png"]
+    assert {p.name: p.read_bytes() for p in out.glob("*.png")} == made
+
+
+def test_resume_redoes_an_image_that_failed_since_or_whose_output_was_cut(
+        tmp_path, monkeypatch, caplog):
+    from classicseg import batch
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]
+    assert main(argv) == 0
+    made = {p.name: p.read_bytes() for p in out.glob("*.png")}
+    first, last = SAMPLES[0].stem, SAMPLES[-1].stem
+
+    def full_disk(path, image):  # the labels of n=12 written, then no overlay
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(batch, "write_image", full_disk)
+    assert main(["segment", str(SAMPLES[0]), "-o", str(out), "--n", "12", "--quiet",
+                 "--overwrite"]) == 1
+    monkeypatch.undo()
+    with open(out / f"{last}_overlay.png", "r+b") as overlay:   # cut by hand
+        overlay.truncate(100)
+    assert _resumed(out, argv, caplog) == sorted(
+        f"{stem}_{kind}.png" for stem in (first, last) for kind in ("labels", "overlay"))
+    assert "2 ok / 1 skipped" in caplog.text
+    assert {p.name: p.read_bytes() for p in out.glob("*.png")} == made
 
 
 def test_resume_holds_one_copy_of_each_setting_of_the_manifest(tmp_path):
@@ -437,9 +492,9 @@ def test_resume_holds_one_copy_of_each_setting_of_the_manifest(tmp_path):
     assert main(["segment", str(DATA / "coins.png"), "-o", str(out), "--n", "41",
                  "--quiet", "--overwrite"]) == 0
     made_with = batch._manifest_entries(out)
-    assert len(made_with) == 3 and len({id(key) for key in made_with.values()}) == 2
+    assert len(made_with) == 3 and len({id(key) for key, _ in made_with.values()}) == 2
     params = batch.segmenters.get("slic").resolve({"n": 41})
-    assert made_with[str(DATA / "coins.png")] == batch._setting_key(
+    assert made_with[str(DATA / "coins.png")][0] == batch._setting_key(
         batch._setting(batch._Task("slic", params, "auto", True)))
 
 
@@ -469,7 +524,7 @@ def test_a_manifest_line_cut_by_a_crash_loses_no_later_record(tmp_path, caplog):
     lines = manifest.read_bytes().splitlines()
     assert lines[2] == whole[:-40].splitlines()[2]     # the cut line, kept as it was
     records = [json.loads(line) for line in lines[3:]]
-    assert [e["status"] for e in records] == ["ok"] * 3
+    assert [e["status"] for e in records] == ["started", "ok"] * 3
     caplog.clear()
     assert main(argv + ["--resume"]) == 0               # reads past the cut line
     assert "0 ok / 3 skipped" in caplog.text
@@ -570,7 +625,7 @@ def test_a_local_dask_cluster_gets_the_workers_asked_for(tmp_path, monkeypatch, 
     monkeypatch.setattr(batch, "_usable_cores", lambda: 3)
     seen = []
     monkeypatch.setattr(batch, "_run_on_dask", lambda todo, task, where, threads,
-                        stop: iter(seen.append(where) or ()))
+                        stop, starting: iter(seen.append(where) or ()))
     segment_files([DATA / "coins.png"], tmp_path, workers=workers, dask=dask)
     assert seen == [address]
 
@@ -1223,3 +1278,15 @@ def test_a_file_name_that_is_not_utf8_is_recorded_and_resumed(tmp_path, caplog):
     assert (out / f"{odd[:-4]}_labels.png").is_file()
     caplog.clear()
     assert main(argv + ["--resume"]) == 0 and "0 ok / 3 skipped" in caplog.text
+
+
+@pytest.mark.parametrize("where", [["--workers", "2"], ["--dask", "local:2"]])
+def test_a_pool_or_dask_announces_each_redone_image_before_it_begins(tmp_path, where):
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "30", "--quiet", *where]
+    assert main(argv) == 0
+    assert main(argv + ["--overwrite"]) == 0
+    redone = [(e["input"], e["status"]) for e in _manifest(out)[len(SAMPLES):]]
+    for path in map(str, SAMPLES):
+        assert redone.index((path, "started")) < redone.index((path, "ok"))
+    assert len(redone) == 2 * len(SAMPLES)
