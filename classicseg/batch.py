@@ -49,6 +49,7 @@ import multiprocessing
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import time
@@ -138,8 +139,10 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
     """``[(image path, output base)]``: files as given (even if missing, so that
     reading them reports the failure) with base = their stem; folders' images
     (``recursive``: their subfolders' too) with base = their path inside the folder,
-    without suffix; globs expanded.  ``extensions`` (e.g. ``[".jpg"]``) filters
-    folders and globs; files that :func:`segment_files` wrote are left out."""
+    without suffix; globs' images with base = their path below the pattern's
+    literal folders (``in/**/*.png``: below ``in``).  ``extensions`` (e.g.
+    ``[".jpg"]``) filters folders and globs; files named as :func:`segment_files`
+    names its outputs are left out, even named one by one (a shell's glob)."""
     return [(Path(path), Path(base)) for path, base in _plan(inputs, recursive,
                                                              extensions)]
 
@@ -150,7 +153,7 @@ def _plan(inputs, recursive, extensions):
     suffixes = (IMAGE_SUFFIXES if extensions is None else
                 {e.lower() if e.startswith(".") else "." + e.lower()
                  for e in extensions})
-    planned = []
+    planned, outputs = [], []
     for item in map(str, map(os.fspath, inputs)):
         path = Path(item)
         if path.is_dir():
@@ -159,15 +162,38 @@ def _plan(inputs, recursive, extensions):
                 log.warning("%s: no images in this folder", path)
             planned.extend(found)
         elif not path.exists() and glob.has_magic(item):
-            found = sorted(Path(p) for p in glob.glob(item, recursive=recursive))
-            found = [(str(p), p.stem) for p in found
-                     if p.is_file() and _is_image_name(p.name, suffixes)]
+            found = _glob_images(item, recursive, suffixes)
             if not found:
                 log.warning("%s: the pattern matches no images", item)
             planned.extend(found)
+        elif path.stem.endswith(OUTPUT_SUFFIXES):
+            outputs.append(item)
         else:
             planned.append((str(path), path.stem))
+    if outputs:
+        log.warning("left out %d file(s) named as classicseg's outputs (*%s.*), "
+                    "e.g. %s", len(outputs), ".*, *".join(OUTPUT_SUFFIXES), outputs[0])
     return planned
+
+
+def _glob_images(pattern, recursive, suffixes):
+    """``[(path, path below the pattern's literal folders without suffix)]`` of the
+    images ``pattern`` matches, sorted as Paths; each file once (``**`` follows
+    linked folders, so it may reach a file by several paths, or loop)."""
+    literal = itertools.takewhile(lambda part: not glob.has_magic(part),
+                                  Path(pattern).parts[:-1])
+    root, found, seen = Path(*literal), [], set()
+    for path in sorted(map(Path, glob.glob(pattern, recursive=recursive))):
+        if not _is_image_name(path.name, suffixes):
+            continue
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            found.append((str(path), str(path.relative_to(root).with_suffix(""))))
+    return found
 
 
 def _folder_images(folder, recursive, suffixes):
@@ -422,13 +448,17 @@ def _record_report(result, manifest, job, report):
 
 
 def _jobs(planned, out, result, manifest):
-    """``[(path, output base)]`` (``OUT/sub/stem``, as strings); inputs whose
-    outputs would collide fail."""
-    jobs, bases, out = [], {}, str(out)
+    """``[(path, output base)]`` (``OUT/sub/stem``, as strings); a file given again
+    (e.g. in a folder and by name) is taken once, other inputs whose outputs would
+    collide fail."""
+    jobs, bases, out, repeated = [], {}, str(out), 0
     for path, base in planned:
         if not os.path.basename(base).strip("."):   # "..png": outputs would leave out
             _fail(result, path, "its name has only dots before the suffix; rename it")
             manifest.record(path, (), "failed", result._failed[-1][1])
+            continue
+        if base in bases and _same_file(path, bases[base]):
+            repeated += 1
             continue
         if base in bases:
             _fail(result, path, f"same output name as {bases[base]}; outputs would "
@@ -437,7 +467,18 @@ def _jobs(planned, out, result, manifest):
             continue
         bases[base] = path
         jobs.append((path, _join(out, base)))
+    if repeated:
+        log.info("%d input(s) given more than once, taken once", repeated)
     return jobs
+
+
+def _same_file(path, other):
+    if os.path.abspath(path) == os.path.abspath(other):
+        return True
+    try:
+        return os.path.samefile(path, other)
+    except OSError:   # one is missing
+        return False
 
 
 def _size(path):

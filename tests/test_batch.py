@@ -1290,3 +1290,46 @@ def test_a_pool_or_dask_announces_each_redone_image_before_it_begins(tmp_path, w
     for path in map(str, SAMPLES):
         assert redone.index((path, "started")) < redone.index((path, "ok"))
     assert len(redone) == 2 * len(SAMPLES)
+
+
+def test_our_outputs_named_one_by_one_are_left_out(tmp_path, caplog):
+    out = tmp_path / "out"
+    argv = ["segment", str(DATA), "-o", str(out), "--n", "20", "--quiet"]
+    assert main(argv) == 0
+    shell_glob = sorted(map(str, out.glob("*.png")))     # as `segment out/*.png`
+    caplog.clear()
+    assert main(["segment", *shell_glob, "-o", str(out), "--n", "20", "--quiet"]) == 0
+    assert f"left out {2 * len(SAMPLES)} file(s) named as classicseg's outputs" in (
+        caplog.text)
+    assert "0 ok / 0 skipped / 0 failed" in caplog.text
+    assert sorted(map(str, out.glob("*.png"))) == shell_glob
+
+
+def test_a_file_given_twice_is_taken_once(tmp_path, caplog):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DATA / "coins.png", src / "coins.png")
+    (src / "link.png").symlink_to(src / "coins.png")
+    out = tmp_path / "out"
+    assert main(["segment", str(src / "coins.png"), str(src), f"{src}/./coins.png",
+                 "-o", str(out), "--n", "20", "--quiet"]) == 0
+    assert [Path(e["input"]).name for e in _manifest(out)] == ["coins.png", "link.png"]
+    assert "2 input(s) given more than once, taken once" in caplog.text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="folder links")
+def test_a_recursive_glob_mirrors_the_tree_below_its_literal_folders(tmp_path):
+    src = tmp_path / "in"
+    for sub in ("a", "b/c"):
+        (src / sub).mkdir(parents=True)
+        shutil.copy(DATA / "coins.png", src / sub / "same.png")
+    (src / "b" / "loop").symlink_to(src)                  # ** follows it, in circles
+    out = tmp_path / "out"
+    assert main(["segment", f"{src}/**/*.png", "--recursive", "-o", str(out), "--n",
+                 "20", "--quiet", "--no-overlay"]) == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == [
+        "a/same_labels.png", "b/c/same_labels.png"]
+    assert main(["segment", f"{src}/*/same.png", "-o", str(tmp_path / "flat"), "--n",
+                 "20", "--quiet", "--no-overlay"]) == 0
+    assert [p.relative_to(tmp_path / "flat").as_posix()
+            for p in (tmp_path / "flat").rglob("*.png")] == ["a/same_labels.png"]
