@@ -318,6 +318,8 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         raise ValueError(f"workers must be an int >= 1 or 'auto', got {workers!r}")
     if not (threads is None or isinstance(threads, int) and threads >= 1):
         raise ValueError(f"threads must be None or an int >= 1, got {threads!r}")
+    if dask is not None:
+        check_dask(dask)
     out = _output_folder(output_dir)
     task = _Task(segmenter.name, params, format, overlay)
     made_with = _manifest_entries(out) if mode == "resume" else {}
@@ -623,13 +625,23 @@ def _as_finished(submit, chunks, in_flight, stop, workers_stop):
 _POLL_SECONDS = 0.1   # how soon a stop is seen while waiting for the workers
 
 
+def check_dask(dask):
+    """Raise ValueError unless ``dask`` is a scheduler address, "local" or
+    "local:N" (N >= 1), and ImportError if Dask distributed is not installed."""
+    count = dask.partition(":")[2] if isinstance(dask, str) else ""
+    if not (isinstance(dask, str) and dask.strip()) or (
+            dask.startswith("local:") and not (count.isdecimal() and int(count) >= 1)):
+        raise ValueError("dask must be a scheduler address, 'local' or 'local:N' "
+                         f"with N >= 1 worker processes, got {dask!r}")
+    import importlib.util
+    if importlib.util.find_spec("distributed") is None:
+        raise ImportError("dask needs the distributed package: pip install "
+                          "'classicseg[dask]'")
+
+
 def _run_on_dask(todo, task, address, threads, stop, starting):
     """:func:`_run` on a Dask distributed cluster."""
-    try:
-        from distributed import Client, KilledWorker, LocalCluster, as_completed
-    except ImportError:
-        raise ImportError("dask needs the distributed package: pip install "
-                          "'classicseg[dask]'") from None
+    from distributed import Client, KilledWorker, LocalCluster, as_completed
     cluster = None
     if address == "local" or address.startswith("local:"):
         n = int(address.partition(":")[2])

@@ -103,6 +103,16 @@ def _workers_type(text):
         raise argparse.ArgumentTypeError(f"an int >= 1 or auto, got {text!r}") from None
 
 
+def _dask_type(text):
+    from .batch import check_dask
+    try:
+        check_dask(text)
+    except (ValueError, ImportError) as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("dask must be ")) \
+            from None
+    return text
+
+
 def _method_and_params(args):
     """The chosen method and the parameters given on the command line, checked."""
     from . import segmenters
@@ -163,7 +173,7 @@ def _add_segment_parser(sub):
                         "for a few images")
     p.add_argument("--threads", type=positive_int, default=None,
                    help="Numba threads per worker (default: cores // workers)")
-    p.add_argument("--dask", default=None, metavar="ADDRESS",
+    p.add_argument("--dask", type=_dask_type, default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or local[:N] "
                         "(N worker processes); paths must be shared with the workers")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -1336,3 +1336,30 @@ def test_a_recursive_glob_mirrors_the_tree_below_its_literal_folders(tmp_path):
                  "20", "--quiet", "--no-overlay"]) == 0
     assert [p.relative_to(tmp_path / "flat").as_posix()
             for p in (tmp_path / "flat").rglob("*.png")] == ["a/same_labels.png"]
+
+
+@pytest.mark.parametrize("dask", ["local:0", "local:two", "", " "])
+def test_a_bad_dask_address_is_named_before_anything_is_written(tmp_path, capsys,
+                                                                  dask):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        main(["segment", str(DATA), "-o", str(out), "--dask", dask])
+    assert exc.value.code == 2
+    assert "argument --dask: a scheduler address, 'local' or 'local:N'" in (
+        capsys.readouterr().err)
+    with pytest.raises(ValueError, match="dask must be a scheduler address"):
+        segment_files([DATA], out, dask=dask)
+    assert not out.exists()
+
+
+def test_dask_without_distributed_says_what_to_install(tmp_path, monkeypatch, capsys):
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None
+                        if name == "distributed" else find_spec(name, *args))
+    with pytest.raises(ImportError, match=r"pip install 'classicseg\[dask\]'"):
+        segment_files([DATA], tmp_path / "out", dask="local")
+    with pytest.raises(SystemExit) as exc:
+        main(["segment", str(DATA), "-o", str(tmp_path / "out"), "--dask", "local"])
+    assert exc.value.code == 2 and "classicseg[dask]" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
