@@ -132,7 +132,7 @@ def superpixel_pool(feature_map, labels, reduce="mean", *, size=None):
     reduce : {"mean", "max", "sum"}
     size : int, optional
         Fixed number of rows: superpixels beyond it are dropped, missing rows are
-        zeros; a mask says which rows are superpixels.
+        zeros; a mask says which rows are superpixels (labels that have pixels).
 
     Returns
     -------
@@ -144,20 +144,22 @@ def superpixel_pool(feature_map, labels, reduce="mean", *, size=None):
     k = max(int(flat.max(initial=0)), 0)
     if values.dtype not in (np.float32, np.float64):
         values = values.astype(np.float64)
-    out = _pool(flat, np.ascontiguousarray(values), k, reduce == "max",
-                reduce == "mean")
+    out, count = _pool(flat, np.ascontiguousarray(values), k, reduce == "max",
+                       reduce == "mean")
     if size is None:
         return out
     size = check_positive(size, "size", integer=True)
-    fixed = np.zeros((size, out.shape[1]))
+    fixed, mask = np.zeros((size, out.shape[1])), np.zeros(size, bool)
     fixed[:min(k, size)] = out[:size]
-    return fixed, np.arange(size) < k
+    mask[:min(k, size)] = count[:size] > 0
+    return fixed, mask
 
 
 @jit
 def _pool(flat, values, k, take_max, average):
-    """Row i: the sum (or max, or mean) of the ``values`` rows of label i + 1;
-    labels <= 0 are left out, a label of no pixel gets a zero row."""
+    """Row i: the sum (or max, or mean) of the ``values`` rows of label i + 1, and
+    the pixel count of each label; labels <= 0 are left out, a label of no pixel
+    gets a zero row."""
     out = np.full((k, values.shape[1]), -np.inf if take_max else 0.0)
     count = np.zeros(k, np.int64)
     for p in range(flat.size):
@@ -177,7 +179,7 @@ def _pool(flat, values, k, take_max, average):
             out[node] = 0.0
         elif average:
             out[node] /= count[node]
-    return out
+    return out, count
 
 
 def superpixel_unpool(values, labels):

@@ -138,6 +138,10 @@ def test_pool_edge_cases():
         assert np.isnan(pooled[0]) and not np.isnan(pooled[1:]).any()
     np.testing.assert_array_equal(superpixel_pool(fmap, np.zeros_like(labels)),
                                   np.zeros((0, 1)))
+    for size, mask in ((6, [1, 0, 1, 1, 0, 0]), (3, [1, 0, 1])):   # 2: no superpixel
+        fixed, got = superpixel_pool(fmap, labels, "sum", size=size)
+        np.testing.assert_array_equal(got, np.array(mask, bool))
+        np.testing.assert_array_equal(fixed[:, 0], ([-18, 0, 2, 10, 0, 0])[:size])
 
 
 def test_bad_input(scene):
