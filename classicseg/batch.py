@@ -1046,7 +1046,8 @@ def load_npz_folder(folder):
 class NpzFolder(Sequence):
     """The ``*_labels.npz`` files in a folder (and below), sorted; item ``i`` is
     ``(path, arrays)``: ``labels`` and the superpixel graph (``x``, ``pos``,
-    ``edge_index``, ``edge_attr``), read from disk when indexed.  It holds only
+    ``edge_index``, ``edge_attr``), read from disk when indexed (a file that is
+    not such an npz: ValueError naming it).  It holds only
     the paths, so a folder of 10^6 graphs fits in memory, and it pickles: e.g. a
     torch ``Dataset`` for a ``DataLoader`` with workers."""
 
@@ -1062,10 +1063,26 @@ class NpzFolder(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        import zipfile
+
         import numpy as np
         path = self.paths[index]
-        with np.load(path, allow_pickle=False) as data:
-            return path, {k: data[k] for k in data.files}
+        try:
+            data = np.load(path, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array (an .npy)")
+            with data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+            raise ValueError(f"{path}: cannot read it as an npz: {err}") from err
+        missing = sorted(_NPZ_ARRAYS - arrays.keys())
+        if missing:
+            raise ValueError(f"{path}: not an npz of classicseg segment --format npz "
+                             f"(no {', '.join(missing)})")
+        return path, arrays
+
+
+_NPZ_ARRAYS = {"labels", "x", "pos", "edge_index", "edge_attr"}
 
 
 def _output_folder(output_dir):

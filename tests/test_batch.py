@@ -1363,3 +1363,18 @@ def test_dask_without_distributed_says_what_to_install(tmp_path, monkeypatch, ca
         main(["segment", str(DATA), "-o", str(tmp_path / "out"), "--dask", "local"])
     assert exc.value.code == 2 and "classicseg[dask]" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_npz_folder_names_a_file_it_cannot_read_as_ours(tmp_path):
+    from classicseg.batch import load_npz_folder
+    (tmp_path / "cut_labels.npz").write_bytes(b"PK\x03\x04 cut short")
+    np.savez(tmp_path / "foreign_labels.npz", foo=np.zeros(3))
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    (tmp_path / "one.npy").rename(tmp_path / "one_labels.npz")
+    np.savez(tmp_path / "pickled_labels.npz", x=np.array([{}], dtype=object))
+    folder = load_npz_folder(tmp_path)
+    reasons = ["not a zip file", "no edge_attr, edge_index, labels, pos, x",
+               "a single array", "Object arrays cannot be loaded"]
+    for path, reason in zip(folder.paths, reasons, strict=True):
+        with pytest.raises(ValueError, match=re.escape(f"{path}: ") + ".*" + reason):
+            folder[folder.paths.index(path)]
