@@ -49,4 +49,8 @@ def batch_parser(doc):
 def bsds_images(data_root, limit=None):
     """The BSDS500 images under ``data_root`` (train + val: 300), sorted; the first
     ``limit``."""
-    return sorted((Path(data_root) / "bsds500" / "images").rglob("*.jpg"))[:limit]
+    images = sorted((Path(data_root) / "bsds500" / "images").rglob("*.jpg"))[:limit]
+    if not images:
+        raise SystemExit(f"no BSDS500 images under {data_root}/bsds500/images "
+                         "(--data-root: the folder holding bsds500/)")
+    return images
