@@ -68,8 +68,9 @@ def _add_method_flags(p):
         else:
             choices = uses[0][1].choices if kind is str else None
             nullable = any(param.default is None for _, param in uses)
+            metavar = "{" + ",".join(choices) + "}" if choices else name.upper()
             group.add_argument(_flag(name), type=_parser_type(kind, nullable),
-                               choices=choices, metavar=name.upper(), **kwargs)
+                               choices=choices, metavar=metavar, **kwargs)
 
 
 def _parser_type(kind, nullable):

@@ -155,6 +155,15 @@ def test_help_gives_defaults_that_say_something(command, capsys):
     assert not re.search(r"\(default:? [^)]*\) \(default", shown)   # given once
 
 
+def test_help_lists_the_values_a_method_flag_takes(capsys):
+    with pytest.raises(SystemExit):
+        main(["segment", "--help"])
+    shown = capsys.readouterr().out
+    for flag in ("--kernel {uniform,epanechnikov,gaussian}",
+                 "--speedup {trajectory,coarse,none}", "--cut {merge,kway,recursive}"):
+        assert flag in shown
+
+
 def _on_a_terminal(argv, columns=100):
     """What ``argv`` writes to its stdout and stderr, both a terminal ``columns``
     wide, and its exit code."""
