@@ -219,8 +219,8 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
     _check_pixel_graph(radius, sigma_color, sigma_space, sigma_contour)
     refine_iter = check_positive(refine_iter, "refine_iter", integer=True,
                                  allow_zero=True)
-    if n_pixels == 1:   # nothing to cut (n_segments >= 2 was refused above)
-        return np.ones(shape, np.int32)
+    if n_pixels < 2:
+        raise ValueError(f"image has {n_pixels} pixel: a cut needs at least 2")
     if method == "merge":
         if n_initial is None:
             n_initial = min(max(40, 2 * (n_segments or 0)), n_pixels)

@@ -249,14 +249,12 @@ def test_registered_and_bad_input(rng):
 
 
 @pytest.mark.parametrize("method", ["merge", "recursive"])
-def test_a_single_pixel_is_one_segment_unless_more_are_asked(method):
+def test_a_single_pixel_is_refused_as_such(method):
     pixel = np.zeros((1, 1, 3), np.uint8)
-    labels = ncut(pixel, method=method)
-    assert labels.tolist() == [[1]] and labels.dtype == ncut(pixel[[0, 0]]).dtype
+    with pytest.raises(ValueError, match="image has 1 pixel: a cut needs at least 2"):
+        ncut(pixel, method=method)
     with pytest.raises(ValueError, match="n_segments=2 exceeds the 1 pixels"):
         ncut(pixel, 2, method=method)
-    with pytest.raises(ValueError, match="radius"):
-        ncut(pixel, method=method, radius=0)
 
 
 def test_command_line_segments_with_ncut(tmp_path):
