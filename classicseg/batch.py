@@ -15,7 +15,7 @@ mirrored).
 - ``manifest.jsonl`` in the output folder gets one line per image a run segments,
   fails on or keeps without ``mode="resume"``: input, outputs, their sizes in
   bytes, method, parameters, classicseg version, segments, seconds, status (ok /
-  skipped / failed) and error.  (A resumed image's "ok" line stands: a resume of
+  skipped / failed / started) and error.  (A resumed image's "ok" line stands: a resume of
   10^7 finished images adds none.)  An image whose outputs exist and are redone
   gets a "started" line first, so that a run killed while it replaces them does
   not leave them taken as made by the entry before.
@@ -49,7 +49,6 @@ import multiprocessing
 import os
 import re
 import signal
-import stat
 import sys
 import threading
 import time
@@ -142,14 +141,15 @@ def plan_inputs(inputs, *, recursive=False, extensions=None):
     without suffix; globs' images with base = their path below the pattern's
     literal folders (``in/**/*.png``: below ``in``).  ``extensions`` (e.g.
     ``[".jpg"]``) filters folders and globs; files named as :func:`segment_files`
-    names its outputs are left out, even named one by one (a shell's glob)."""
+    names its outputs are left out."""
     return [(Path(path), Path(base)) for path, base in _plan(inputs, recursive,
                                                              extensions)]
 
 
-def _plan(inputs, recursive, extensions):
+def _plan(inputs, recursive, extensions, out=None):
     """:func:`plan_inputs` as strings, spelled as ``str(Path(...))``: a Path costs
-    about 300 bytes, its string 80."""
+    about 300 bytes, its string 80.  A file named as our outputs is left out of
+    folders and globs, and named one by one if it is in ``out``."""
     suffixes = (IMAGE_SUFFIXES if extensions is None else
                 {e.lower() if e.startswith(".") else "." + e.lower()
                  for e in extensions})
@@ -166,7 +166,7 @@ def _plan(inputs, recursive, extensions):
             if not found:
                 log.warning("%s: the pattern matches no images", item)
             planned.extend(found)
-        elif path.stem.endswith(OUTPUT_SUFFIXES):
+        elif out is not None and _our_output(path, out):
             outputs.append(item)
         else:
             planned.append((str(path), path.stem))
@@ -176,23 +176,32 @@ def _plan(inputs, recursive, extensions):
     return planned
 
 
+def _our_output(path, out):
+    """Whether ``path`` is named as our outputs and lies in the output folder."""
+    if not path.stem.endswith(OUTPUT_SUFFIXES):
+        return False
+    folder, out = os.path.realpath(path.parent), os.path.realpath(out)
+    return folder == out or folder.startswith(out.rstrip(os.sep) + os.sep)
+
+
 def _glob_images(pattern, recursive, suffixes):
     """``[(path, path below the pattern's literal folders without suffix)]`` of the
-    images ``pattern`` matches, sorted as Paths; each file once (``**`` follows
-    linked folders, so it may reach a file by several paths, or loop)."""
+    images ``pattern`` matches, sorted as Paths; a recursive ``**`` gives each file
+    once (it follows linked folders, so it may reach a file by several paths, or
+    loop)."""
     literal = itertools.takewhile(lambda part: not glob.has_magic(part),
                                   Path(pattern).parts[:-1])
     root, found, seen = Path(*literal), [], set()
+    through_links = recursive and "**" in pattern
     for path in sorted(map(Path, glob.glob(pattern, recursive=recursive))):
-        if not _is_image_name(path.name, suffixes):
+        if not (_is_image_name(path.name, suffixes) and path.is_file()):
             continue
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) not in seen:
-            seen.add((info.st_dev, info.st_ino))
-            found.append((str(path), str(path.relative_to(root).with_suffix(""))))
+        if through_links:
+            real = os.path.realpath(path)
+            if real in seen:
+                continue
+            seen.add(real)
+        found.append((str(path), str(path.relative_to(root).with_suffix(""))))
     return found
 
 
@@ -326,7 +335,7 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     result = BatchResult(task)
     stop = _Stop()
     with _Manifest(out, _setting(task)) as manifest:
-        jobs = _jobs(_plan(inputs, recursive, extensions), out, result, manifest)
+        jobs = _jobs(_plan(inputs, recursive, extensions, out), out, result, manifest)
         todo, replacing = _todo(jobs, task, mode, made_with, result, manifest)
         del jobs, made_with
         starting = functools.partial(_announce, manifest, task, replacing)
@@ -475,12 +484,10 @@ def _jobs(planned, out, result, manifest):
 
 
 def _same_file(path, other):
-    if os.path.abspath(path) == os.path.abspath(other):
-        return True
     try:
         return os.path.samefile(path, other)
-    except OSError:   # one is missing
-        return False
+    except OSError:   # one is missing: the same only if spelled alike
+        return os.path.normpath(path) == os.path.normpath(other)
 
 
 def _size(path):
@@ -629,7 +636,7 @@ def check_dask(dask):
     """Raise ValueError unless ``dask`` is a scheduler address, "local" or
     "local:N" (N >= 1), and ImportError if Dask distributed is not installed."""
     count = dask.partition(":")[2] if isinstance(dask, str) else ""
-    if not (isinstance(dask, str) and dask.strip()) or (
+    if not (isinstance(dask, str) and dask and dask == dask.strip()) or (
             dask.startswith("local:") and not (count.isdecimal() and int(count) >= 1)):
         raise ValueError("dask must be a scheduler address, 'local' or 'local:N' "
                          f"with N >= 1 worker processes, got {dask!r}")
@@ -970,7 +977,8 @@ def _manifest_entries(out):
     each distinct key kept once (a 10^7-line manifest holds a few)."""
     entries, keys = {}, {}
     try:
-        lines = open(out / MANIFEST, encoding="utf-8")
+        # "replace": a line cut inside a character by a crash must not stop a resume
+        lines = open(out / MANIFEST, encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return entries
     with lines:
@@ -1064,6 +1072,7 @@ class NpzFolder(Sequence):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         import zipfile
+        import zlib
 
         import numpy as np
         path = self.paths[index]
@@ -1073,7 +1082,7 @@ class NpzFolder(Sequence):
                 raise ValueError("it holds a single array (an .npy)")
             with data:
                 arrays = {k: data[k] for k in data.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
             raise ValueError(f"{path}: cannot read it as an npz: {err}") from err
         missing = sorted(_NPZ_ARRAYS - arrays.keys())
         if missing:
@@ -1127,6 +1136,10 @@ def _segment_one(path, base, task):
               "bytes": [os.stat(p).st_size for p in (written, *outputs[1:])]}
     if written != outputs[0]:   # a .npy: only then, a worker's paths cost memory here
         report["labels"] = str(written)
+    if task.format == "auto":   # the other kind, left by another run, would be read
+        with contextlib.suppress(FileNotFoundError):   # as this image's labels
+            os.unlink(outputs[0] if written != outputs[0] else
+                      outputs[0].with_suffix(".npy"))
     return report
 
 

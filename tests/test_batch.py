@@ -1347,7 +1347,7 @@ def test_a_recursive_glob_mirrors_the_tree_below_its_literal_folders(tmp_path):
             for p in (tmp_path / "flat").rglob("*.png")] == ["a/same_labels.png"]
 
 
-@pytest.mark.parametrize("dask", ["local:0", "local:two", "", " "])
+@pytest.mark.parametrize("dask", ["local:0", "local:two", "", " ", " local:2"])
 def test_a_bad_dask_address_is_named_before_anything_is_written(tmp_path, capsys,
                                                                   dask):
     out = tmp_path / "out"
@@ -1387,3 +1387,33 @@ def test_an_npz_folder_names_a_file_it_cannot_read_as_ours(tmp_path):
     for path, reason in zip(folder.paths, reasons, strict=True):
         with pytest.raises(ValueError, match=re.escape(f"{path}: ") + ".*" + reason):
             folder[folder.paths.index(path)]
+
+
+def test_an_image_named_like_our_outputs_outside_the_output_folder_is_taken(tmp_path):
+    src = tmp_path / "gt"
+    src.mkdir()
+    shutil.copy(DATA / "coins.png", src / "road_labels.png")
+    out = tmp_path / "out"
+    assert main(["segment", str(src / "road_labels.png"), "-o", str(out), "--n", "20",
+                 "--quiet", "--no-overlay"]) == 0
+    assert (out / "road_labels_labels.png").is_file()
+
+
+def test_a_flat_glob_keeps_hard_linked_files(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DATA / "coins.png", src / "a.png")
+    os.link(src / "a.png", src / "b.png")
+    assert [p.name for p in collect_inputs([f"{src}/*.png"])] == ["a.png", "b.png"]
+
+
+def test_auto_format_removes_the_other_kind_of_label_file(tmp_path, caplog):
+    out = tmp_path / "out"
+    out.mkdir()
+    np.save(out / "coins_labels.npy", np.ones((2, 2), np.int32))   # another run's
+    argv = ["segment", str(DATA / "coins.png"), "-o", str(out), "--n", "20", "--quiet",
+            "--no-overlay"]
+    assert main(argv + ["--overwrite"]) == 0
+    assert sorted(p.name for p in out.glob("coins*")) == ["coins_labels.png"]
+    caplog.clear()
+    assert main(argv + ["--resume"]) == 0 and "0 ok / 1 skipped" in caplog.text
