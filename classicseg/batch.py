@@ -15,9 +15,9 @@ mirrored).
 - ``manifest.jsonl`` in the output folder gets one line per image a run segments,
   fails on or keeps without ``mode="resume"``: input, outputs, their sizes in
   bytes, method, parameters, classicseg version, segments, seconds, status (ok /
-  skipped / failed / started) and error.  (A resumed image's "ok" line stands: a resume of
-  10^7 finished images adds none.)  An image whose outputs exist and are redone
-  gets a "started" line first, so that a run killed while it replaces them does
+  skipped / failed / started) and error.  (A resumed image's "ok" line stands: a
+  resume of 10^7 finished images adds none.)  An image whose outputs exist and
+  are redone gets a "started" line first, so that a run killed while it replaces them does
   not leave them taken as made by the entry before.
 - Ctrl-C (SIGINT) or SIGTERM stops a run cleanly: the images not started are
   left, each worker finishes the one it is on, every image finished is recorded,
@@ -180,8 +180,7 @@ def _our_output(path, out):
     """Whether ``path`` is named as our outputs and lies in the output folder."""
     if not path.stem.endswith(OUTPUT_SUFFIXES):
         return False
-    folder, out = os.path.realpath(path.parent), os.path.realpath(out)
-    return folder == out or folder.startswith(out.rstrip(os.sep) + os.sep)
+    return Path(os.path.realpath(path.parent)).is_relative_to(os.path.realpath(out))
 
 
 def _glob_images(pattern, recursive, suffixes):
@@ -416,7 +415,8 @@ def _todo(jobs, task, mode, made_with, result, manifest):
         outputs = task.outputs(base)
         sizes = [_size(output) for output in outputs]
         if None not in sizes and mode != "overwrite":
-            if mode != "resume" or _made_alike(made_with.get(path), manifest, sizes):
+            if mode != "resume" or _made_alike(made_with.get(path), manifest.key,
+                                               sizes):
                 result._skipped.append(path)
                 if mode != "resume":   # resumed: its "ok" line stands
                     manifest.record(path, outputs, "skipped", "outputs exist "
@@ -428,13 +428,12 @@ def _todo(jobs, task, mode, made_with, result, manifest):
     return todo, replacing
 
 
-def _made_alike(made, manifest, sizes):
+def _made_alike(made, key, sizes):
     """Whether outputs of ``sizes`` are those an "ok" entry ``made`` (``(setting
-    key, total bytes)``, :func:`_manifest_entries`) recorded, and with this run's
-    setting.  (A manifest without sizes, from before they were recorded, is taken
-    at its word.)"""
-    return (made is not None and made[0] == manifest.key
-            and made[1] in (None, sum(sizes)))
+    key, total bytes)``, :func:`_manifest_entries`) recorded, with setting ``key``.
+    (A manifest without sizes, from before they were recorded, is taken at its
+    word.)"""
+    return made is not None and made[0] == key and made[1] in (None, sum(sizes))
 
 
 def _announce(manifest, task, replacing, jobs):
@@ -1136,15 +1135,18 @@ def _segment_one(path, base, task):
               "bytes": [os.stat(p).st_size for p in (written, *outputs[1:])]}
     if written != outputs[0]:   # a .npy: only then, a worker's paths cost memory here
         report["labels"] = str(written)
-    if task.format == "auto":   # the other kind, left by another run, would be read
-        with contextlib.suppress(FileNotFoundError):   # as this image's labels
-            os.unlink(outputs[0] if written != outputs[0] else
-                      outputs[0].with_suffix(".npy"))
     return report
 
 
 def _write_labels(path, labels, image, format):
-    """Write the label map (and the graph for npz); the path written."""
+    """Write the label map (and the graph for npz); the path written.  "auto"
+    removes the other kind (.png / .npy) another run left, which would be read as
+    this image's labels."""
+    if format == "auto":
+        written = write_labels(path, labels, format=format)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path if written != path else path.with_suffix(".npy"))
+        return written
     if format != "npz":
         return write_labels(path, labels, format=format)
     import io

@@ -216,9 +216,6 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
                          "'merge' or 'recursive', where the threshold decides)")
     n_segments = _check_segments(n_segments, n_pixels, "pixels",
                                  allow_none=method != "kway")
-    _check_pixel_graph(radius, sigma_color, sigma_space, sigma_contour)
-    refine_iter = check_positive(refine_iter, "refine_iter", integer=True,
-                                 allow_zero=True)
     if n_pixels < 2:
         raise ValueError(f"image has {n_pixels} pixel: a cut needs at least 2")
     if method == "merge":
@@ -227,6 +224,9 @@ def ncut(image, n_segments=None, *, radius=5.0, sigma_color=30.0, sigma_space=4.
         n_initial = _check_segments(n_initial, n_pixels, "pixels", name="n_initial")
     if threshold is None and n_segments is None:
         threshold = 0.1 if method == "recursive" else _MERGE_THRESHOLD
+    _check_pixel_graph(radius, sigma_color, sigma_space, sigma_contour)
+    refine_iter = check_positive(refine_iter, "refine_iter", integer=True,
+                                 allow_zero=True)
     rng = np.random.default_rng(rng)
     edges = _contour_edges(image, contour, channel_axis)
     affinity = pixel_affinity(planes, radius, sigma_color, sigma_space, edges,
