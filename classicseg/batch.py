@@ -17,8 +17,8 @@ mirrored).
   bytes, method, parameters, classicseg version, segments, seconds, status (ok /
   skipped / failed / started) and error.  (A resumed image's "ok" line stands: a
   resume of 10^7 finished images adds none.)  An image whose outputs exist and
-  are redone gets a "started" line first, so that a run killed while it replaces them does
-  not leave them taken as made by the entry before.
+  are redone gets a "started" line first, so that a run killed while it replaces
+  them does not leave them taken as made by the entry before.
 - Ctrl-C (SIGINT) or SIGTERM stops a run cleanly: the images not started are
   left, each worker finishes the one it is on, every image finished is recorded,
   then KeyboardInterrupt (:class:`Terminated` for SIGTERM) is raised; a second
