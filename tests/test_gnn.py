@@ -142,6 +142,11 @@ def test_pool_edge_cases():
         fixed, got = superpixel_pool(fmap, labels, "sum", size=size)
         np.testing.assert_array_equal(got, np.array(mask, bool))
         np.testing.assert_array_equal(fixed[:, 0], ([-18, 0, 2, 10, 0, 0])[:size])
+        # the fixed rows paint back as they are (row i = label i + 1, the gap kept);
+        # labels trimmed away get 0
+        back = superpixel_unpool(fixed, labels)[..., 0]
+        expected = np.where(labels <= size, [[-18, -18, 2], [-18, 10, 10]], 0)
+        np.testing.assert_array_equal(back, expected)
 
 
 def test_bad_input(scene):
