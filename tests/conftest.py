@@ -7,6 +7,7 @@ interpreter with a given Numba thread count, for thread-determinism tests.
 """
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,18 @@ def read_image(path):
 
     img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_raises():
+    """Ctrl-C raises in the suite and in the commands it starts, as in a terminal,
+    even when the suite is a shell's background job: such a job ignores SIGINT,
+    every process it starts inherits that, and the Ctrl-C tests would fail."""
+    before = signal.getsignal(signal.SIGINT)
+    if before == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture(scope="session")

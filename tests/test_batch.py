@@ -987,6 +987,27 @@ def test_signals_set_the_stop_while_a_run_goes_on_and_the_second_one_raises():
         assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
 
 
+def test_an_ignored_ctrl_c_stays_ignored_during_a_run(tmp_path, monkeypatch):
+    # a shell's background job (`classicseg segment ... &`) ignores the terminal's
+    # Ctrl-C: the run must not take it back
+    from classicseg import batch
+    segment_one, seen = batch._segment_one, []
+
+    def segment_seeing_sigint(*args):
+        seen.append(signal.getsignal(signal.SIGINT))
+        return segment_one(*args)
+
+    monkeypatch.setattr(batch, "_segment_one", segment_seeing_sigint)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        result = segment_files([DATA / "coins.png"], tmp_path / "out",
+                               params={"n": 20}, progress=False)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert result.exit_code == 0 and seen == [signal.SIG_IGN]
+
+
 def test_an_image_finished_when_ctrl_c_comes_is_recorded(tmp_path, monkeypatch):
     import os
 
