@@ -54,3 +54,12 @@ def bsds_images(data_root, limit=None):
         raise SystemExit(f"no BSDS500 images under {data_root}/bsds500/images "
                          "(--data-root: the folder holding bsds500/)")
     return images
+
+
+def link_folder(images, folder):
+    """One flat folder of links to ``images`` (one input for the command), named in
+    their order."""
+    folder.mkdir()
+    for i, path in enumerate(images):
+        (folder / f"{i:04d}_{Path(path).name}").symlink_to(path)
+    return folder

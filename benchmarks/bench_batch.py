@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _bench import batch_parser, bsds_images, save_report
+from _bench import batch_parser, bsds_images, link_folder, save_report
 
 SKIMAGE_LOOP = """
 import sys
@@ -46,9 +46,10 @@ for path in sys.argv[2:]:
 """
 
 
-def wall(cmd):
+def wall(cmd, **options):
+    """Wall seconds of ``subprocess.run(cmd, **options)``."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, **options)
     return time.perf_counter() - start
 
 
@@ -115,10 +116,7 @@ def main():
     n = len(images)
     rounds, per_image_rounds = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        listing = Path(tmp) / "inputs"
-        listing.mkdir()
-        for i, path in enumerate(images):   # one flat folder of links: one input
-            (listing / f"{i:04d}_{Path(path).name}").symlink_to(path)
+        listing = link_folder(images, Path(tmp) / "inputs")
         for r in range(args.rounds):
             seconds, per_image = one_round(listing, images, Path(tmp) / f"round{r}",
                                           workers_only=args.repeat > 1)

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _bench import ROOT, save_report
+from _bench import ROOT, link_folder, save_report
 
 RUNS = {"1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"],
         "2 workers meanshift": ["--workers", "2", "--method", "meanshift"],
@@ -56,10 +56,7 @@ def main():
     images = sorted((Path(args.data_root) / "bsds500" / "images").rglob("*.jpg"))
     report = {}
     with tempfile.TemporaryDirectory() as tmp:
-        listing = Path(tmp) / "inputs"
-        listing.mkdir()
-        for i, path in enumerate(images):
-            (listing / f"{i:04d}_{path.name}").symlink_to(path)
+        listing = link_folder(images, Path(tmp) / "inputs")
         for name, options in RUNS.items():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 runs = [stop_once(listing, Path(tempfile.mkdtemp(dir=tmp)), options,
