@@ -35,8 +35,9 @@ mirrored).
   ``dask="tcp://host:8786"`` (or ``"local"``, ``"local:N"``) runs the images on a
   Dask distributed cluster instead (``pip install classicseg[dask]``).  The
   workers read the inputs and write the outputs themselves, so every path must
-  be the same on them as here (a shared file system); the manifest is written
-  here.
+  be the same on them as here (a shared file system; relative paths are sent
+  joined to this process's working folder, as the workers have their own); the
+  manifest is written here.
 """
 import concurrent.futures
 import contextlib
@@ -684,8 +685,8 @@ def _run_on_dask(todo, task, address, threads, stop, starting):
             finishing = as_completed(with_results=True, raise_errors=False)
 
             def submit(chunk):
-                future = client.submit(_segment_chunk, chunk, task, threads, run,
-                                       pure=False)
+                future = client.submit(_segment_chunk, _from_here(chunk), task,
+                                       threads, run, pure=False)
                 futures[future] = chunk
                 finishing.add(future)
                 return future
@@ -715,10 +716,32 @@ def _run_on_dask(todo, task, address, threads, stop, starting):
                             suspects.extend(jobs)
                             continue
                         error = RuntimeError(_DIED_ALONE)
-                    yield from zip(jobs, _reports(error or result, len(jobs)))
+                    for job, report in zip(jobs, _reports(error or result, len(jobs))):
+                        yield job, _as_given(report, job)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _from_here(jobs):
+    """``jobs`` with their paths joined to this process's working folder: a
+    cluster's workers have their own (where `dask worker` started), in which
+    relative paths named other files, or none."""
+    here = os.getcwd()
+    return [(os.path.join(here, path), os.path.join(here, base)) for path, base in jobs]
+
+
+def _as_given(report, job):
+    """A worker's report on the paths :func:`_from_here` sent for ``job``, naming
+    them as ``job`` does (its error message, its .npy label map)."""
+    sent = _from_here([job])[0]
+    named = {}
+    for key in ("error", "labels"):
+        if report.get(key):
+            named[key] = report[key]
+            for absolute, given in zip(sent, job):   # the input first: it may
+                named[key] = named[key].replace(absolute, given)   # start as the base
+    return {**report, **named}
 
 
 def _task_error(future, result):

@@ -1458,3 +1458,56 @@ def test_glob_plans_spell_and_sort_as_paths(tmp_path, monkeypatch, pattern, root
     expected = [(m, m.relative_to(root).with_suffix("")) for m in sorted(
         map(Path, glob.glob(pattern, recursive=True))) if m.is_file()]
     assert expected and plan_inputs([pattern], recursive=True) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("inputs", ["relative", "absolute"])
+def test_dask_workers_in_another_folder_use_the_paths_as_meant_here(
+        tmp_path, monkeypatch, inputs):
+    """Relative INPUT and OUTDIR are this process's: a cluster's workers run in a
+    folder of their own (where `dask worker` was started).  Relative inputs failed
+    as missing there; with absolute ones, the workers wrote the outputs below their
+    folder, while the manifest said "ok" for outputs that were not here."""
+    distributed = pytest.importorskip("distributed")
+    elsewhere, here = tmp_path / "elsewhere", tmp_path / "here"
+    elsewhere.mkdir()
+    here.mkdir()
+    _fault_folder(here).rename(here / "in")
+    monkeypatch.chdir(here)
+    given = "in" if inputs == "relative" else str(here / "in")
+    argv = ["segment", given, "--n", "30", "--recursive", "--quiet"]
+    assert main(argv + ["-o", "local"]) == 1
+    monkeypatch.chdir(elsewhere)   # where the workers start
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        monkeypatch.chdir(here)
+        assert main(argv + ["-o", "dask", "--dask", cluster.scheduler_address]) == 1
+    assert list(elsewhere.iterdir()) == []
+
+    def entries(out):   # in input order, outputs named below their folder
+        return sorted(({**e, "seconds": None, "outputs": [
+            str(Path(p).relative_to(out)) for p in e["outputs"]]}
+                       for e in _manifest(here / out)), key=lambda e: e["input"])
+    assert entries("local") == entries("dask")
+    made = {out: sorted(p.relative_to(here / out) for p in (here / out).rglob("*.png"))
+            for out in ("local", "dask")}
+    assert made["local"] and made["local"] == made["dask"]
+    for rel in made["local"]:
+        assert (here / "local" / rel).read_bytes() == (here / "dask" / rel).read_bytes()
+
+
+def test_a_dask_report_names_the_files_as_they_were_given(tmp_path, monkeypatch):
+    from classicseg import batch
+    monkeypatch.chdir(tmp_path)
+    here = os.getcwd()
+    job = ("in/a.png", "in/a")   # outputs beside the input: its path starts as the base
+    assert batch._from_here([job]) == [(f"{here}/in/a.png", f"{here}/in/a")]
+    report = {"status": "ok", "error": None, "labels": f"{here}/in/a_labels.npy"}
+    assert batch._as_given(report, job) == {**report, "labels": "in/a_labels.npy"}
+    failed = {"status": "failed", "error": f"cannot decode {here}/in/a.png; nor "
+              f"write {here}/in/a_overlay.png", "segments": None, "seconds": None}
+    assert batch._as_given(failed, job)["error"] == (
+        "cannot decode in/a.png; nor write in/a_overlay.png")
+    given = (f"{here}/in/a.png", "/out/a")   # absolute: as they are
+    assert batch._from_here([given]) == [given]
+    assert batch._as_given(failed, given) == failed
