@@ -86,15 +86,15 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, \
             checkout(args.old, tmp) as old, checkout(args.new, tmp) as new:
         tmp = Path(tmp)
-        trees = {"old": in_tree(old), "new": in_tree(new)}
+        commands = {"old": in_tree(old), "new": in_tree(new)}
         listing = link_folder(images, tmp / "inputs")
-        for name, tree in trees.items():   # the Numba cache of each checkout
-            segment(tree, link_folder(images[:1], tmp / f"warm_{name}"),
+        for name, options in commands.items():   # the Numba cache of each checkout
+            segment(options, link_folder(images[:1], tmp / f"warm_{name}"),
                     tmp / f"warm_{name}_out", args.workers)
         for r in range(args.rounds):
-            for name, tree in trees.items():
+            for name, options in commands.items():
                 out = tmp / f"{r}_{name}"
-                runs[name].append((segment(tree, listing, out, args.workers),
+                runs[name].append((segment(options, listing, out, args.workers),
                                    per_image_ms(out)))
             print(f"round {r + 1}: " + ", ".join(
                 f"{names[k]} {v[-1][0]:.2f} s {v[-1][1]:.2f} ms" for k, v in runs.items()))
