@@ -60,6 +60,13 @@ def per_image_ms(out):
     return 1000 * statistics.median(e["seconds"] for e in entries if e["status"] == "ok")
 
 
+def segment_command(listing, out):
+    """The measured job: ``classicseg segment`` of ``listing`` into ``out``, SLIC
+    n=500, label maps only; a run's options go after it."""
+    return [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
+            "-o", str(out), "--n", "500", "--quiet", "--no-overlay"]
+
+
 CLASSICSEG_RUNS = (("1w", ["--workers", "1"]),
                    ("1w_1thread", ["--workers", "1", "--threads", "1"]),
                    ("2w", ["--workers", "2"]),
@@ -73,10 +80,8 @@ def one_round(listing, images, tmp, workers_only=False):
     for name, options in CLASSICSEG_RUNS:
         if workers_only and name == "dask_local2":
             continue
-        seconds[f"classicseg_{name}"] = wall(
-            [sys.executable, "-m", "classicseg.cli", "segment", str(listing),
-             "-o", str(tmp / name), "--n", "500", "--quiet", "--no-overlay"]
-            + options)
+        seconds[f"classicseg_{name}"] = wall(segment_command(listing, tmp / name)
+                                             + options)
         per_image[f"classicseg_{name}"] = per_image_ms(tmp / name)
     if not workers_only:
         out = tmp / "skimage"

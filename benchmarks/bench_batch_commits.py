@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from _bench import ROOT, batch_parser, bsds_images, link_folder, save_report
-from bench_batch import per_image_ms, wall
+from bench_batch import per_image_ms, segment_command, wall
 
 
 @contextlib.contextmanager
@@ -58,9 +58,15 @@ def in_tree(tree):
 
 def segment(options, listing, out, workers):
     """Wall seconds of the command on ``listing``."""
-    return wall([sys.executable, "-m", "classicseg.cli", "segment", str(listing),
-                 "-o", str(out), "--n", "500", "--quiet", "--no-overlay",
-                 "--workers", str(workers)], **options)
+    return wall(segment_command(listing, out) + ["--workers", str(workers)],
+                **options)
+
+
+def described_working_tree():
+    """This working tree as ``git describe`` names it (commit, dirty or not)."""
+    return "working tree at " + subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], check=True,
+        capture_output=True, text=True).stdout.strip()
 
 
 def same_bytes(a, b):
@@ -79,13 +85,11 @@ def main():
     parser.set_defaults(rounds=12)
     args = parser.parse_args()
     images = bsds_images(args.data_root, args.limit)
-    names = {"old": args.old, "new": args.new or "working tree at " + subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], check=True,
-        capture_output=True, text=True).stdout.strip()}
+    names = {"old": args.old, "new": args.new or described_working_tree()}
     runs = {name: [] for name in names}
-    with tempfile.TemporaryDirectory() as tmp, \
-            checkout(args.old, tmp) as old, checkout(args.new, tmp) as new:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder, \
+            checkout(args.old, folder) as old, checkout(args.new, folder) as new:
+        tmp = Path(folder)
         commands = {"old": in_tree(old), "new": in_tree(new)}
         listing = link_folder(images, tmp / "inputs")
         for name, options in commands.items():   # the Numba cache of each checkout
