@@ -92,7 +92,7 @@ def _add_predict(sub):
 
 def _cmd_predict(args):
     from .batch import collect_inputs
-    from .io import write_image, write_labels
+    from .io import replaced_together, write_image, write_labels
     from .shallow import ShallowSegmenter
     from .viz import label_colors
     try:
@@ -107,8 +107,9 @@ def _cmd_predict(args):
     for path in paths:
         try:
             classes = model.predict(path)
-            write_labels(out / f"{path.stem}_classes.png", classes, format="png")
-            write_image(out / f"{path.stem}_color.png", label_colors(classes + 1))
+            with replaced_together():   # both or neither, e.g. on a full disk
+                write_labels(out / f"{path.stem}_classes.png", classes, format="png")
+                write_image(out / f"{path.stem}_color.png", label_colors(classes + 1))
         except (OSError, ValueError) as exc:
             failed += 1
             log.error("%s: %s", path, exc)

@@ -12,6 +12,10 @@ mirrored).
 - Outputs are written atomically (temporary file + rename, :mod:`classicseg.io`), so
   a killed run never leaves a half-written output; a later run removes the
   temporary files a killed one left (once no other run writes into the folder).
+  An image's outputs are renamed together once all are written
+  (:func:`~classicseg.io.replaced_together`): one that cannot be written (a full
+  disk) fails the image and keeps the outputs it had.  A manifest line that
+  cannot be written stops the run (OSError naming the manifest).
 - ``manifest.jsonl`` in the output folder gets one line per image a run segments,
   fails on or keeps without ``mode="resume"``: input, outputs, their sizes in
   bytes, method, parameters, classicseg version, segments, seconds, status (ok /
@@ -61,7 +65,8 @@ from typing import NamedTuple
 from tqdm import tqdm
 
 from . import segmenters
-from .io import IMAGE_SUFFIXES, _atomic_write, read_image, write_image, write_labels
+from .io import (IMAGE_SUFFIXES, _atomic_write, read_image, replaced_together, write_image,
+                 write_labels)
 from .viz import mark_boundaries
 
 __all__ = ["BatchResult", "MANIFEST", "NpzFolder", "OUTPUT_SUFFIXES", "Terminated",
@@ -1052,8 +1057,8 @@ class _Manifest:
         self.setting, self.key = setting, _setting_key(setting)
         # a name that is not UTF-8 (a byte kept as a lone surrogate) is written as
         # its JSON escape, which json.loads reads back to the same name
-        self._file = open(out / MANIFEST, "a", encoding="utf-8",
-                          errors="backslashreplace")
+        self.path = out / MANIFEST
+        self._file = open(self.path, "a", encoding="utf-8", errors="backslashreplace")
         if _lock(self._file, exclusive=True):
             _end_a_cut_manifest_line(out)
             _remove_stale_temporaries(out)
@@ -1066,15 +1071,24 @@ class _Manifest:
         return self
 
     def __exit__(self, *exc):
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError:   # flushing the line record() could not write: it said so
+            if exc[0] is None:
+                raise
 
     def record(self, path, outputs, status, error=None, segments=None, seconds=None,
                sizes=None):
         entry = {"input": str(path), "outputs": [str(o) for o in outputs],
                  "bytes": sizes, **self.setting, "segments": segments,
                  "seconds": seconds, "status": status, "error": error}
-        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._file.flush()
+        try:
+            self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._file.flush()
+        except OSError as err:   # e.g. a full disk: what is not recorded is redone
+            raise type(err)(f"cannot write the manifest {str(self.path)!r}: "
+                            f"{err.strerror or err}; the run stopped (a resumed run "
+                            "goes on from the last image recorded)") from None
 
 
 def load_npz_folder(folder):
@@ -1155,10 +1169,13 @@ def _segment_one(path, base, task):
             image), **task.params)   # params resolved once, in segment_files
         for target in outputs:
             target.parent.mkdir(parents=True, exist_ok=True)
-        written = _write_labels(outputs[0], labels, image, task.format)
-        if task.overlay:
-            rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
-            write_image(outputs[1], mark_boundaries(rgb, labels, dtype="uint8"))
+        with replaced_together():
+            written = _write_labels(outputs[0], labels, image, task.format)
+            if task.overlay:
+                rgb = image[..., :3] if image.ndim == 3 else image   # RGBA: drop alpha
+                write_image(outputs[1], mark_boundaries(rgb, labels, dtype="uint8"))
+        if task.format == "auto":
+            _remove_the_other_kind(outputs[0], written)
     except Exception as err:
         log.debug("traceback", exc_info=True)
         return {"status": "failed", "error": str(err) or type(err).__name__,
@@ -1171,15 +1188,15 @@ def _segment_one(path, base, task):
     return report
 
 
+def _remove_the_other_kind(path, written):
+    """Remove the label map of the kind (.png / .npy) not ``written`` that another
+    run left at ``path``: it would be read as this image's labels."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path.with_suffix(".npy" if written == path else ".png"))
+
+
 def _write_labels(path, labels, image, format):
-    """Write the label map (and the graph for npz); the path written.  "auto"
-    removes the other kind (.png / .npy) another run left, which would be read as
-    this image's labels."""
-    if format == "auto":
-        written = write_labels(path, labels, format=format)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path if written != path else path.with_suffix(".npy"))
-        return written
+    """Write the label map (and the graph for npz); the path written."""
     if format != "npz":
         return write_labels(path, labels, format=format)
     import io

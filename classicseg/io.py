@@ -4,8 +4,11 @@ Images are read with OpenCV at their stored depth (16-bit PNG/TIFF stay uint16) 
 returned channels-last in RGB/RGBA order.  Label maps are written as 16-bit PNG when
 they fit, else as ``.npy``.  Every write is atomic: the data go to a temporary file
 in the destination folder, which then replaces the destination in one step, so an
-interrupted batch never leaves a half-written output behind.
+interrupted batch never leaves a half-written output behind; inside
+:func:`replaced_together`, a set of files is replaced all together or not at all.
 """
+import contextlib
+import contextvars
 import os
 import uuid
 from pathlib import Path
@@ -15,7 +18,8 @@ import numpy as np
 
 from ._validate import check_array, check_channels, check_label_map, to_uint8
 
-__all__ = ["IMAGE_SUFFIXES", "read_image", "read_labels", "write_image", "write_labels"]
+__all__ = ["IMAGE_SUFFIXES", "read_image", "read_labels", "replaced_together", "write_image",
+           "write_labels"]
 
 #: Suffixes (lower case) that :func:`read_image` reads.
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
@@ -93,9 +97,14 @@ def read_image(path):
     return image
 
 
+# the (temporary, destination) pairs of the innermost replaced_together, if any
+_staged = contextvars.ContextVar("classicseg.io staged writes", default=None)
+
+
 def _atomic_write(path, write):
     """Call ``write(fileobj)`` on a temporary file beside ``path``, then move it onto
-    ``path``; on any error remove the temporary file and re-raise."""
+    ``path`` (inside :func:`replaced_together`: when it ends); on any error remove
+    the temporary file and re-raise, an OSError naming ``path``."""
     path = Path(os.fspath(path))
     folder = path.parent
     if not folder.is_dir():
@@ -104,14 +113,54 @@ def _atomic_write(path, write):
     tmp = folder / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                  0o666)
+    staged = _staged.get()
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        os.replace(tmp, path)
-    except BaseException:
+        if staged is None:
+            os.replace(tmp, path)
+        else:
+            staged.append((tmp, path))
+    except BaseException as err:
         os.unlink(tmp)
+        if isinstance(err, OSError) and err.filename is None:   # e.g. a full disk
+            err.filename = str(path)
         raise
     return path
+
+
+@contextlib.contextmanager
+def replaced_together():
+    """Within it, the files written (:func:`write_image`, :func:`write_labels`)
+    replace their destinations only when it ends without an error, one after the
+    other; after an error none does and their temporary files are removed.  E.g.
+    one image's label map and overlay: a full disk at the overlay keeps both of
+    the previous run (or neither is made), not its labels with the old overlay.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from classicseg.io import replaced_together, write_labels
+    >>> folder = tempfile.mkdtemp()
+    >>> with replaced_together():
+    ...     a = write_labels(folder + "/a.png", np.ones((2, 2), int))
+    ...     a.exists()
+    False
+    >>> a.exists()
+    True
+    """
+    staged = []
+    token = _staged.set(staged)
+    try:
+        yield
+        while staged:
+            os.replace(*staged[0])
+            del staged[0]
+    finally:
+        _staged.reset(token)
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def _encode(suffix, image, path):

@@ -1,4 +1,5 @@
 """`classicseg segment` end to end, on the shipped sample images."""
+import errno
 import json
 import os
 import re
@@ -480,7 +481,7 @@ def test_resume_redoes_an_image_that_failed_since_or_whose_output_was_cut(
     made = {p.name: p.read_bytes() for p in out.glob("*.png")}
     first, last = SAMPLES[0].stem, SAMPLES[-1].stem
 
-    def full_disk(path, image):  # the labels of n=12 written, then no overlay
+    def full_disk(path, image):  # n=12's labels made, then no overlay: neither kept
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(batch, "write_image", full_disk)
     assert main(["segment", str(SAMPLES[0]), "-o", str(out), "--n", "12", "--quiet",
@@ -492,6 +493,44 @@ def test_resume_redoes_an_image_that_failed_since_or_whose_output_was_cut(
         f"{stem}_{kind}.png" for stem in (first, last) for kind in ("labels", "overlay"))
     assert "2 ok / 1 skipped" in caplog.text
     assert {p.name: p.read_bytes() for p in out.glob("*.png")} == made
+
+
+def test_a_full_disk_at_the_overlay_keeps_an_image_s_old_outputs_or_makes_none(
+        tmp_path, monkeypatch, caplog):
+    from classicseg import batch, io
+    out = tmp_path / "out"
+    assert main(["segment", str(SAMPLES[0]), "-o", str(out), "--n", "40",
+                 "--quiet"]) == 0
+    made = {p.name: p.read_bytes() for p in out.glob("*.png")}
+
+    def full_disk(file):
+        file.write(b"\x89PNG")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(batch, "write_image",
+                        lambda path, image: io._atomic_write(path, full_disk))
+    assert main(["segment", str(SAMPLES[0]), str(SAMPLES[1]), "-o", str(out), "--n",
+                 "12", "--quiet", "--overwrite"]) == 1
+    assert sorted(p.name for p in out.iterdir()) == sorted([*made, "manifest.jsonl"])
+    assert {p.name: p.read_bytes() for p in out.glob("*.png")} == made
+    errors = [e["error"] for e in _manifest(out) if e["status"] == "failed"]
+    assert errors == [f"[Errno {errno.ENOSPC}] No space left on device: "
+                      f"'{out / f'{path.stem}_overlay.png'}'" for path in SAMPLES[:2]]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_manifest_that_cannot_be_written_stops_the_run_naming_it(
+        tmp_path, monkeypatch, caplog):
+    from classicseg import batch
+
+    def full_disk(path, mode="r", **options):   # the manifest is on a full disk
+        return open("/dev/full" if mode == "a" else path, mode, **options)
+    monkeypatch.setattr(batch, "open", full_disk, raising=False)
+    out = tmp_path / "out"
+    assert main(["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]) == 2
+    assert (f"cannot write the manifest '{out / 'manifest.jsonl'}': No space left on "
+            "device; the run stopped") in caplog.text
+    assert sorted(p.name for p in out.iterdir()) == [   # no more images begun
+        f"{SAMPLES[0].stem}_{kind}.png" for kind in ("labels", "overlay")]
 
 
 def test_resume_holds_one_copy_of_each_setting_of_the_manifest(tmp_path):

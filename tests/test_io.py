@@ -1,5 +1,6 @@
 """Specification of classicseg.io: images keep their depth and RGB order, label maps
 round-trip exactly, writes are atomic, failures name the file."""
+import errno
 import os
 from pathlib import Path
 
@@ -216,6 +217,49 @@ def test_interrupted_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeyp
     monkeypatch.undo()
     assert _files(tmp_path) == ["l.npy"]
     np.testing.assert_array_equal(read_labels(path), old)
+
+
+def _full_disk(file):   # a write that fills the disk
+    file.write(b"\x89PNG")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_is_reported_naming_the_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "l.png"
+    with pytest.raises(OSError, match=f"No space left on device: '{path}'$"):
+        io._atomic_write(path, _full_disk)
+    assert _files(tmp_path) == []
+
+
+def test_files_replaced_together_replace_theirs_when_it_ends(tmp_path):
+    for name in ("a.png", "b.png"):
+        (tmp_path / name).write_bytes(b"old")
+    image = RNG.integers(0, 256, (3, 4, 3), dtype=np.uint8)
+    with io.replaced_together():
+        write_image(tmp_path / "a.png", image)
+        write_labels(tmp_path / "b.png", np.ones((2, 2), int))
+        write_labels(tmp_path / "c", np.ones((2, 2), int))
+        assert [(tmp_path / n).read_bytes() for n in ("a.png", "b.png")] == [b"old"] * 2
+        assert not (tmp_path / "c.png").exists()
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), image)
+    assert read_labels(tmp_path / "b.png").tolist() == [[1, 1], [1, 1]]
+    assert _files(tmp_path) == ["a.png", "b.png", "c.png"]
+
+
+@pytest.mark.parametrize("error", [OSError, ValueError, KeyboardInterrupt])
+def test_files_replaced_together_replace_none_after_an_error(tmp_path, error):
+    (tmp_path / "a.png").write_bytes(b"old")
+
+    def fail(file):
+        if error is OSError:
+            _full_disk(file)
+        raise error("failed")
+    with pytest.raises(error):
+        with io.replaced_together():
+            write_labels(tmp_path / "a.png", np.ones((2, 2), int))
+            write_labels(tmp_path / "b.png", np.ones((2, 2), int))
+            io._atomic_write(tmp_path / "c.png", fail)
+    assert _files(tmp_path) == ["a.png"] and (tmp_path / "a.png").read_bytes() == b"old"
 
 
 def test_written_files_have_ordinary_permissions(tmp_path):
