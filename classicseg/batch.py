@@ -362,18 +362,26 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
         run = _run if dask is None else _run_on_dask
         with _Bar(total=len(todo), unit="image", disable=not show) as bar, \
                 _stopping_on_signals(stop):
-            for job, report in run(todo, task, workers if dask is None else dask,
-                                   threads, stop, starting):
-                bar.update()
-                finished += 1
-                _record_report(result, manifest, job, report)
-    log.info("%s%d ok / %d skipped / %d failed%s, into %s",
-             "interrupted: " if stop.is_set() else "", len(result._done),
-             len(result._skipped), len(result._failed),
-             f" / {len(todo) - finished} not done" if stop.is_set() else "", out)
+            try:
+                for job, report in run(todo, task, workers if dask is None else dask,
+                                       threads, stop, starting):
+                    bar.update()
+                    finished += 1
+                    _record_report(result, manifest, job, report)
+            except OSError:   # e.g. the manifest on a full disk: say how far it got
+                _log_summary(result, out, "stopped: ", len(todo) - finished)
+                raise
+    _log_summary(result, out, *(("interrupted: ", len(todo) - finished)
+                                if stop.is_set() else ()))
     if stop.is_set():
         raise stop.interrupt
     return result
+
+
+def _log_summary(result, out, stopped="", not_done=None):
+    log.info("%s%d ok / %d skipped / %d failed%s, into %s", stopped, len(result._done),
+             len(result._skipped), len(result._failed),
+             "" if not_done is None else f" / {not_done} not done", out)
 
 
 class Terminated(KeyboardInterrupt):

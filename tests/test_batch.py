@@ -529,6 +529,7 @@ def test_a_manifest_that_cannot_be_written_stops_the_run_naming_it(
     assert main(["segment", str(DATA), "-o", str(out), "--n", "40", "--quiet"]) == 2
     assert (f"cannot write the manifest '{out / 'manifest.jsonl'}': No space left on "
             "device; the run stopped") in caplog.text
+    assert "stopped: 1 ok / 0 skipped / 0 failed / 2 not done, into" in caplog.text
     assert sorted(p.name for p in out.iterdir()) == [   # no more images begun
         f"{SAMPLES[0].stem}_{kind}.png" for kind in ("labels", "overlay")]
 
