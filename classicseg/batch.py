@@ -327,7 +327,8 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
     ValueError, TypeError
         Unknown method or bad parameters.
     OSError
-        ``output_dir`` cannot be created or written (e.g. it is a file).
+        ``output_dir`` cannot be created or written (e.g. it is a file), or the
+        manifest cannot be written (e.g. a full disk: the run stops there).
     KeyboardInterrupt
         After Ctrl-C (:class:`Terminated` after SIGTERM), once the images under
         way are recorded.
@@ -371,10 +372,10 @@ def segment_files(inputs, output_dir, method="slic", params=None, *, format="aut
             except OSError:   # e.g. the manifest on a full disk: say how far it got
                 _log_summary(result, out, "stopped: ", len(todo) - finished)
                 raise
-    _log_summary(result, out, *(("interrupted: ", len(todo) - finished)
-                                if stop.is_set() else ()))
     if stop.is_set():
+        _log_summary(result, out, "interrupted: ", len(todo) - finished)
         raise stop.interrupt
+    _log_summary(result, out)
     return result
 
 
