@@ -685,7 +685,7 @@ def _run_on_dask(todo, task, address, threads, stop, starting):
                                dashboard_address=None,
                                env={"OMP_WAIT_POLICY": "PASSIVE"})
         address = cluster
-    run, stopping = uuid.uuid4().hex, False
+    run, stopping, here = uuid.uuid4().hex, False, os.getcwd()
     try:
         with Client(address) as client:
             if cluster is not None:   # our workers, in our process group
@@ -699,8 +699,8 @@ def _run_on_dask(todo, task, address, threads, stop, starting):
             finishing = as_completed(with_results=True, raise_errors=False)
 
             def submit(chunk):
-                future = client.submit(_segment_chunk, _from_here(chunk), task,
-                                       threads, run, pure=False)
+                future = client.submit(_segment_chunk, _from_here(chunk, here),
+                                       task, threads, run, pure=False)
                 futures[future] = chunk
                 finishing.add(future)
                 return future
@@ -731,30 +731,29 @@ def _run_on_dask(todo, task, address, threads, stop, starting):
                             continue
                         error = RuntimeError(_DIED_ALONE)
                     for job, report in zip(jobs, _reports(error or result, len(jobs))):
-                        yield job, _as_given(report, job)
+                        yield job, _as_given(report, job, here)
     finally:
         if cluster is not None:
             cluster.close()
 
 
-def _from_here(jobs):
-    """``jobs`` with their paths joined to this process's working folder: a
-    cluster's workers have their own (where `dask worker` started), in which
+def _from_here(jobs, here):
+    """``jobs`` with their paths joined to ``here``, this process's working folder:
+    a cluster's workers have their own (where `dask worker` started), in which
     relative paths named other files, or none."""
-    here = os.getcwd()
     return [(os.path.join(here, path), os.path.join(here, base)) for path, base in jobs]
 
 
-def _as_given(report, job):
+def _as_given(report, job, here):
     """A worker's report on the paths :func:`_from_here` sent for ``job``, naming
     them as ``job`` does (its error message, its .npy label map)."""
-    sent = _from_here([job])[0]
     named = {}
     for key in ("error", "labels"):
-        if report.get(key):
-            named[key] = report[key]
-            for absolute, given in zip(sent, job):   # the input first: it may
-                named[key] = named[key].replace(absolute, given)   # start as the base
+        text = report.get(key)
+        if text:
+            for given in job:   # the input first: its path may start as the base
+                text = text.replace(os.path.join(here, given), given)
+            named[key] = text
     return {**report, **named}
 
 

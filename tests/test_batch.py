@@ -1541,13 +1541,13 @@ def test_a_dask_report_names_the_files_as_they_were_given(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     here = os.getcwd()
     job = ("in/a.png", "in/a")   # outputs beside the input: its path starts as the base
-    assert batch._from_here([job]) == [(f"{here}/in/a.png", f"{here}/in/a")]
+    assert batch._from_here([job], here) == [(f"{here}/in/a.png", f"{here}/in/a")]
     report = {"status": "ok", "error": None, "labels": f"{here}/in/a_labels.npy"}
-    assert batch._as_given(report, job) == {**report, "labels": "in/a_labels.npy"}
+    assert batch._as_given(report, job, here) == {**report, "labels": "in/a_labels.npy"}
     failed = {"status": "failed", "error": f"cannot decode {here}/in/a.png; nor "
               f"write {here}/in/a_overlay.png", "segments": None, "seconds": None}
-    assert batch._as_given(failed, job)["error"] == (
+    assert batch._as_given(failed, job, here)["error"] == (
         "cannot decode in/a.png; nor write in/a_overlay.png")
     given = (f"{here}/in/a.png", "/out/a")   # absolute: as they are
-    assert batch._from_here([given]) == [given]
-    assert batch._as_given(failed, given) == failed
+    assert batch._from_here([given], here) == [given]
+    assert batch._as_given(failed, given, here) == failed
